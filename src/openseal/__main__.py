@@ -1,0 +1,5 @@
+"""python -m openseal"""
+
+from openseal.interfaces.cli.app import main
+
+main()

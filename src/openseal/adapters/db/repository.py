@@ -1,0 +1,148 @@
+"""The Repositories port on SQLAlchemy. Never commits: the edge owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from openseal.adapters.db.tables import (
+    CertificateRow,
+    InstanceRow,
+    OrganizationRow,
+    SealedDocumentRow,
+    SealRow,
+)
+from openseal.core.pki.profiles import CertificateRole
+from openseal.core.records import (
+    CertificateRecord,
+    InstanceRecord,
+    OrganizationRecord,
+    SealArtworkRecord,
+    SealedDocumentRecord,
+    SealRecord,
+)
+from openseal.core.seals.model import SealDesign, SealType
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we stored was UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+class SqlRepositories:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # instance -----------------------------------------------------------------------------
+    def get_instance(self) -> InstanceRecord | None:
+        row = self.session.get(InstanceRow, 1)
+        if row is None:
+            return None
+        return InstanceRecord(row.name, row.root_cert_id, row.tsa_cert_id,
+                              _utc(row.created_at) or row.created_at)
+
+    def add_instance(self, record: InstanceRecord) -> None:
+        self.session.add(InstanceRow(id=1, name=record.name, root_cert_id=record.root_cert_id,
+                                     tsa_cert_id=record.tsa_cert_id,
+                                     created_at=record.created_at))
+
+    # certificates -------------------------------------------------------------------------
+    def add_certificate(self, record: CertificateRecord) -> None:
+        self.session.add(CertificateRow(
+            id=record.id, role=record.role.value, der=record.der, key_id=record.key_id,
+            issuer_id=record.issuer_id, org_id=record.org_id, serial_hex=record.serial_hex,
+            subject=record.subject, not_before=record.not_before,
+            not_after=record.not_after, revoked_at=record.revoked_at))
+        self.session.flush()
+
+    def get_certificate(self, cert_id: str) -> CertificateRecord | None:
+        row = self.session.get(CertificateRow, cert_id)
+        return _certificate(row) if row else None
+
+    def list_certificates(self, role: str | None = None) -> list[CertificateRecord]:
+        query = select(CertificateRow).order_by(CertificateRow.not_before)
+        if role:
+            query = query.where(CertificateRow.role == role)
+        return [_certificate(r) for r in self.session.scalars(query)]
+
+    # organizations ------------------------------------------------------------------------
+    def add_organization(self, record: OrganizationRecord) -> None:
+        self.session.add(OrganizationRow(id=record.id, name=record.name, uscc=record.uscc,
+                                         ca_cert_id=record.ca_cert_id,
+                                         created_at=record.created_at))
+        self.session.flush()
+
+    def get_organization(self, ref: str) -> OrganizationRecord | None:
+        rows = list(self.session.scalars(select(OrganizationRow).where(or_(
+            OrganizationRow.id == ref, OrganizationRow.uscc == ref.upper(),
+            OrganizationRow.name == ref))))
+        return _organization(rows[0]) if len(rows) == 1 else None
+
+    def list_organizations(self) -> list[OrganizationRecord]:
+        query = select(OrganizationRow).order_by(OrganizationRow.created_at)
+        return [_organization(r) for r in self.session.scalars(query)]
+
+    # seals --------------------------------------------------------------------------------
+    def add_seal(self, record: SealRecord) -> None:
+        d, a = record.design, record.artwork
+        self.session.add(SealRow(
+            id=record.id, org_id=record.org_id, seal_type=d.seal_type.value,
+            name=record.name, design_text=d.name,
+            purpose=d.purpose, tax_id=d.tax_id, code=d.code, key_id=record.key_id,
+            cert_id=record.cert_id, width_mm=a.width_mm, height_mm=a.height_mm,
+            vector=a.vector, png=a.png, svg=a.svg, status=record.status,
+            created_at=record.created_at))
+        self.session.flush()
+
+    def get_seal(self, ref: str) -> SealRecord | None:
+        rows = list(self.session.scalars(
+            select(SealRow).where(or_(SealRow.id == ref, SealRow.name == ref))))
+        by_id = [r for r in rows if r.id == ref]
+        if by_id:
+            return _seal(by_id[0])
+        return _seal(rows[0]) if len(rows) == 1 else None
+
+    def list_seals(self, org_id: str | None = None) -> list[SealRecord]:
+        query = select(SealRow).order_by(SealRow.created_at)
+        if org_id:
+            query = query.where(SealRow.org_id == org_id)
+        return [_seal(r) for r in self.session.scalars(query)]
+
+    # sealed documents ---------------------------------------------------------------------
+    def add_sealed_document(self, record: SealedDocumentRecord) -> None:
+        self.session.add(SealedDocumentRow(
+            id=record.id, seal_id=record.seal_id, field_name=record.field_name,
+            input_sha256=record.input_sha256, output_sha256=record.output_sha256,
+            output_size=record.output_size, created_at=record.created_at))
+        self.session.flush()
+
+    def count_sealed_documents(self, seal_id: str | None = None) -> int:
+        query = select(func.count()).select_from(SealedDocumentRow)
+        if seal_id:
+            query = query.where(SealedDocumentRow.seal_id == seal_id)
+        return int(self.session.scalar(query) or 0)
+
+
+def _certificate(row: CertificateRow) -> CertificateRecord:
+    return CertificateRecord(
+        id=row.id, role=CertificateRole(row.role), der=row.der, key_id=row.key_id,
+        issuer_id=row.issuer_id, org_id=row.org_id, serial_hex=row.serial_hex,
+        subject=row.subject, not_before=_utc(row.not_before) or row.not_before,
+        not_after=_utc(row.not_after) or row.not_after, revoked_at=_utc(row.revoked_at))
+
+
+def _organization(row: OrganizationRow) -> OrganizationRecord:
+    return OrganizationRecord(row.id, row.name, row.uscc, row.ca_cert_id,
+                              _utc(row.created_at) or row.created_at)
+
+
+def _seal(row: SealRow) -> SealRecord:
+    design = SealDesign(SealType(row.seal_type), row.design_text, row.purpose, row.tax_id,
+                        row.code)
+    artwork = SealArtworkRecord(row.width_mm, row.height_mm, row.vector, row.png, row.svg)
+    return SealRecord(row.id, row.org_id, row.name, design, row.key_id, row.cert_id, artwork,
+                      row.status, _utc(row.created_at) or row.created_at)

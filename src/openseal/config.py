@@ -1,0 +1,37 @@
+"""Settings, read once at start-up from OPENSEAL_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".openseal"
+
+
+class Settings(BaseSettings):
+    """OPENSEAL_HOME, OPENSEAL_DATABASE_URL, OPENSEAL_MASTER_KEY, OPENSEAL_LANG, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENSEAL_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str | None = None
+    master_key: str | None = Field(default=None, repr=False)
+    lang: str = "zh"
+    base_url: str = "http://localhost:8000"
+    instance_name: str = "OpenSeal"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'openseal.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.home / "master.key"

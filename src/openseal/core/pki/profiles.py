@@ -1,0 +1,79 @@
+"""Certificate profiles: the only kinds of certificate OpenSeal issues.
+
+Each profile is a frozen description; ``issuance.issue_certificate`` turns one into a signed
+certificate. There is deliberately no "issue anything" entry point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+
+class CertificateRole(StrEnum):
+    ROOT_CA = "root-ca"
+    ORG_CA = "org-ca"
+    SEAL = "seal"
+    TSA = "tsa"
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    common_name: str
+    organization: str
+    organization_identifier: str | None = None
+    country: str = "CN"
+
+    def as_name_dict(self) -> dict[str, str]:
+        names = {"country_name": self.country, "organization_name": self.organization,
+                 "common_name": self.common_name}
+        if self.organization_identifier:
+            names["organization_identifier"] = self.organization_identifier
+        return names
+
+
+@dataclass(frozen=True)
+class CertificateProfile:
+    role: CertificateRole
+    subject: SubjectInfo
+    lifetime: timedelta
+    crl_url: str | None = None
+    ocsp_url: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_ca(self) -> bool:
+        return self.role in (CertificateRole.ROOT_CA, CertificateRole.ORG_CA)
+
+
+ROOT_LIFETIME = timedelta(days=20 * 365)
+ORG_CA_LIFETIME = timedelta(days=10 * 365)
+SEAL_LIFETIME = timedelta(days=3 * 365)
+TSA_LIFETIME = timedelta(days=10 * 365)
+
+
+def root_ca_profile(instance_name: str) -> CertificateProfile:
+    subject = SubjectInfo(common_name=f"{instance_name} Root CA", organization=instance_name)
+    return CertificateProfile(CertificateRole.ROOT_CA, subject, ROOT_LIFETIME)
+
+
+def org_ca_profile(org_name: str, uscc: str) -> CertificateProfile:
+    subject = SubjectInfo(f"{org_name} 印章签发CA", org_name, uscc)
+    return CertificateProfile(CertificateRole.ORG_CA, subject, ORG_CA_LIFETIME)
+
+
+def seal_profile(
+    seal_name: str, org_name: str, uscc: str, base_url: str, org_id: str
+) -> CertificateProfile:
+    subject = SubjectInfo(seal_name, org_name, uscc)
+    return CertificateProfile(
+        CertificateRole.SEAL, subject, SEAL_LIFETIME,
+        crl_url=f"{base_url}/api/v1/pki/crl/{org_id}.crl",
+        ocsp_url=f"{base_url}/api/v1/pki/ocsp",
+    )
+
+
+def tsa_profile(instance_name: str) -> CertificateProfile:
+    subject = SubjectInfo(f"{instance_name} Timestamp Authority", instance_name)
+    return CertificateProfile(CertificateRole.TSA, subject, TSA_LIFETIME)

@@ -1,0 +1,113 @@
+"""The built-in PKI: platform root, one issuing CA per organisation, seal and TSA certificates."""
+
+from __future__ import annotations
+
+import uuid
+
+from asn1crypto import x509
+
+from openseal.core.clock import Clock
+from openseal.core.keys.model import KeyStore
+from openseal.core.pki import profiles
+from openseal.core.pki.issuance import Issuer, certificate_from_der, issue_certificate
+from openseal.core.pki.profiles import CertificateProfile, CertificateRole
+from openseal.core.pki.tsa import TimestampAuthority, TsaIdentity
+from openseal.core.ports import Repositories
+from openseal.core.records import CertificateRecord, InstanceRecord
+from openseal.errors import Conflict, NotFound
+
+
+def not_initialised() -> NotFound:
+    return NotFound("NOT_INITIALISED", "实例尚未初始化，请先运行 openseal init",
+                    "The instance is not initialised; run `openseal init` first")
+
+
+class PkiService:
+    def __init__(self, repos: Repositories, keystore: KeyStore, clock: Clock) -> None:
+        self._repos = repos
+        self._keys = keystore
+        self._clock = clock
+
+    def init_instance(self, name: str) -> InstanceRecord:
+        """Create the platform root CA and the TSA certificate. Conflict if done before."""
+        if self._repos.get_instance() is not None:
+            raise Conflict("ALREADY_INITIALISED", "实例已初始化", "The instance is initialised")
+        root = self._issue(profiles.root_ca_profile(name), None, org_id=None)
+        tsa = self._issue(profiles.tsa_profile(name), root, org_id=None)
+        record = InstanceRecord(name, root.id, tsa.id, self._clock.now())
+        self._repos.add_instance(record)
+        return record
+
+    def issue_org_ca(self, org_id: str, org_name: str, uscc: str) -> CertificateRecord:
+        root = self._cert(self._instance().root_cert_id)
+        return self._issue(profiles.org_ca_profile(org_name, uscc), root, org_id=org_id)
+
+    def issue_seal_certificate(
+        self, org_ca_id: str, seal_name: str, org_name: str, uscc: str, base_url: str
+    ) -> CertificateRecord:
+        org_ca = self._cert(org_ca_id)
+        profile = profiles.seal_profile(seal_name, org_name, uscc, base_url, org_ca.org_id or "")
+        return self._issue(profile, org_ca, org_id=org_ca.org_id)
+
+    def trust_anchors(self) -> list[x509.Certificate]:
+        return [certificate_from_der(self._cert(self._instance().root_cert_id).der)]
+
+    def chain(self, cert_id: str) -> tuple[x509.Certificate, ...]:
+        """The certificate's issuers, nearest first, up to and including the root."""
+        chain: list[x509.Certificate] = []
+        record = self._cert(cert_id)
+        while record.issuer_id is not None and record.issuer_id != record.id:
+            record = self._cert(record.issuer_id)
+            chain.append(certificate_from_der(record.der))
+        return tuple(chain)
+
+    def certificate(self, cert_id: str) -> x509.Certificate:
+        return certificate_from_der(self._cert(cert_id).der)
+
+    def timestamp_authority(self) -> TimestampAuthority:
+        record = self._cert(self._instance().tsa_cert_id)
+        assert record.key_id is not None
+        identity = TsaIdentity(record.key_id, certificate_from_der(record.der),
+                               self.chain(record.id))
+        return TimestampAuthority(identity, self._keys, self._clock)
+
+    def _instance(self) -> InstanceRecord:
+        instance = self._repos.get_instance()
+        if instance is None:
+            raise not_initialised()
+        return instance
+
+    def _cert(self, cert_id: str) -> CertificateRecord:
+        record = self._repos.get_certificate(cert_id)
+        if record is None:
+            raise NotFound("CERT_NOT_FOUND", f"找不到证书 {cert_id}",
+                           f"Certificate {cert_id} not found")
+        return record
+
+    def _issue(
+        self, profile: CertificateProfile, issuer: CertificateRecord | None, org_id: str | None
+    ) -> CertificateRecord:
+        cert_id = str(uuid.uuid4())
+        key_id = f"{profile.role.value}-{cert_id}"
+        public_key = self._keys.generate_key(key_id)
+        if issuer is None:
+            signer = Issuer(key_id, None)
+        else:
+            assert issuer.key_id is not None
+            signer = Issuer(issuer.key_id, certificate_from_der(issuer.der))
+        cert = issue_certificate(profile, public_key, signer, self._keys, self._clock.now())
+        record = _record(cert_id, profile.role, cert, key_id,
+                         issuer.id if issuer else cert_id, org_id)
+        self._repos.add_certificate(record)
+        return record
+
+
+def _record(
+    cert_id: str, role: CertificateRole, cert: x509.Certificate, key_id: str,
+    issuer_id: str, org_id: str | None,
+) -> CertificateRecord:
+    validity = cert["tbs_certificate"]["validity"]
+    return CertificateRecord(
+        id=cert_id, role=role, der=cert.dump(), key_id=key_id, issuer_id=issuer_id,
+        org_id=org_id, serial_hex=f"{cert.serial_number:x}", subject=cert.subject.human_friendly,
+        not_before=validity["not_before"].native, not_after=validity["not_after"].native)

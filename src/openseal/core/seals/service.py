@@ -1,0 +1,85 @@
+"""Creating seals: the image drawn (or an upload checked), a key pair, and a certificate."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from openseal.core.clock import Clock
+from openseal.core.identity.service import find_organization
+from openseal.core.pki.service import PkiService
+from openseal.core.ports import Repositories
+from openseal.core.records import SealArtworkRecord, SealRecord
+from openseal.core.seals import artwork
+from openseal.core.seals.model import DEFAULT_PURPOSE, SealDesign, SealType
+from openseal.errors import InvalidInput, NotFound
+
+UPLOAD_SIZE_MM = 40.0
+
+
+@dataclass(frozen=True)
+class SealOrder:
+    """What a custodian asks for. ``image`` is an uploaded PNG/JPEG instead of a drawing."""
+
+    org: str
+    seal_type: str
+    name: str
+    purpose: str | None = None
+    tax_id: str | None = None
+    code: str | None = None
+    image: bytes | None = None
+    white_to_transparent: bool = False
+
+
+def create_seal(
+    repos: Repositories, pki: PkiService, clock: Clock, order: SealOrder, base_url: str
+) -> SealRecord:
+    """Create a seal with its own key and certificate. Raises InvalidInput / NotFound."""
+    org = find_organization(repos, order.org)
+    seal_type = _seal_type(order.seal_type)
+    name = order.name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("SEAL_NAME", "印章名称应为 1–100 个字符",
+                           "The seal name must have 1-100 characters", field="name")
+    drawn = name if seal_type is SealType.LEGAL_REP else org.name
+    design = SealDesign(seal_type, drawn, order.purpose or DEFAULT_PURPOSE[seal_type],
+                        order.tax_id or (org.uscc if seal_type is SealType.INVOICE else None),
+                        order.code)
+    art = _artwork(design, order)
+    cert = pki.issue_seal_certificate(org.ca_cert_id, name, org.name, org.uscc, base_url)
+    assert cert.key_id is not None
+    record = SealRecord(str(uuid.uuid4()), org.id, name, design, cert.key_id, cert.id, art,
+                        "active", clock.now())
+    repos.add_seal(record)
+    return record
+
+
+def find_seal(repos: Repositories, ref: str) -> SealRecord:
+    record = repos.get_seal(ref)
+    if record is None:
+        raise NotFound("SEAL_NOT_FOUND", f"找不到印章「{ref}」", f"Seal '{ref}' not found",
+                       field="seal")
+    return record
+
+
+def _seal_type(value: str) -> SealType:
+    try:
+        return SealType(value)
+    except ValueError:
+        allowed = ", ".join(t.value for t in SealType)
+        raise InvalidInput("SEAL_TYPE", f"不支持的印章类型「{value}」，可选：{allowed}",
+                           f"Unknown seal type '{value}'; choose one of: {allowed}",
+                           field="type") from None
+
+
+def _artwork(design: SealDesign, order: SealOrder) -> SealArtworkRecord:
+    if order.image is not None:
+        upload = artwork.load_uploaded_seal_image(
+            order.image, white_to_transparent=order.white_to_transparent)
+        height = UPLOAD_SIZE_MM * upload.height_px / upload.width_px
+        return SealArtworkRecord(UPLOAD_SIZE_MM, height, None, upload.png, None)
+    drawing = artwork.draw_seal(design)
+    return SealArtworkRecord(drawing.width_mm, drawing.height_mm,
+                             artwork.artwork_to_pdf_content(drawing),
+                             artwork.render_png(drawing, dpi=300),
+                             artwork.render_svg(drawing))

@@ -1,0 +1,86 @@
+"""Seal a PDF: a visible seal plus a PAdES B-T signature, with pyHanko doing the signing.
+
+A ``PdfSealer`` is built once per seal (key handle, certificate chain, appearance and
+timestamper all prepared) and then seals any number of documents; per document it does only
+what differs per document. Signature size is reserved up front, so no dry-run signature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.api import TimeStamper
+
+from openseal.core.signing.appearance import SealImage, stamp_style
+from openseal.core.signing.placement import Placement, resolve_box
+from openseal.core.signing.preflight import open_for_sealing, page_box
+from openseal.core.signing.signer import KeyStoreSigner
+from openseal.errors import Conflict, OpenSealError
+
+FIELD_PREFIX = "OpenSeal"
+
+
+@dataclass(frozen=True)
+class SealRequest:
+    placement: Placement = Placement()
+    reason: str | None = None
+    location: str | None = None
+
+
+class PdfSealer:
+    """Seals PDFs with one seal. Thread-compatible: share one per seal, one call at a time."""
+
+    def __init__(
+        self, signer: KeyStoreSigner, image: SealImage, timestamper: TimeStamper
+    ) -> None:
+        self._signer = signer
+        self._image = image
+        self._style = stamp_style(image)
+        self._timestamper = timestamper
+        self._reserved = _reserve_size(signer)
+
+    def seal(self, pdf: bytes, request: SealRequest) -> tuple[bytes, str]:
+        """Return the sealed PDF and the new signature field's name.
+
+        Raises an OpenSealError (and produces nothing) when the PDF cannot be sealed.
+        """
+        writer = open_for_sealing(pdf)
+        box = resolve_box(request.placement, page_box(writer.prev, request.placement.page),
+                          self._image.width_mm, self._image.height_mm)
+        field_name = _next_field_name(writer)
+        meta = signers.PdfSignatureMetadata(
+            field_name=field_name, reason=request.reason, location=request.location,
+            md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+        )
+        spec = fields.SigFieldSpec(sig_field_name=field_name,
+                                   on_page=request.placement.page - 1, box=box)
+        pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self._timestamper,
+                                       stamp_style=self._style, new_field_spec=spec)
+        out = io.BytesIO()
+        try:
+            asyncio.run(pdf_signer.async_sign_pdf(writer, output=out,
+                                                  bytes_reserved=self._reserved))
+        except OpenSealError:
+            raise
+        except SigningError as exc:
+            raise Conflict("SIGNING_REFUSED", f"pyHanko 拒绝签署：{exc}",
+                           f"Signing was refused: {exc}") from exc
+        return out.getvalue(), field_name
+
+
+def _next_field_name(writer: object) -> str:
+    existing = {name for name, _, _ in fields.enumerate_sig_fields(writer.prev)}  # type: ignore[attr-defined]
+    n = 1
+    while f"{FIELD_PREFIX}{n}" in existing:
+        n += 1
+    return f"{FIELD_PREFIX}{n}"
+
+
+def _reserve_size(signer: KeyStoreSigner) -> int:
+    """Bytes to reserve for the CMS blob: certificates (ours and the TSA's) plus margin."""
+    cert_bytes = sum(len(c.dump()) for c in signer.cert_registry)
+    return 8192 + 2 * cert_bytes

@@ -1,0 +1,57 @@
+"""The `openseal` command line. Thin: parse, call a use case, print, translate errors."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import typer
+
+from openseal.bootstrap import Wiring, load_master_key
+from openseal.config import Settings
+from openseal.interfaces.cli import org_cmds, pki_cmds, seal_cmds, sign_cmds
+from openseal.interfaces.cli.output import emit, lang, translated_errors
+
+app = typer.Typer(help="OpenSeal 电子印章 / electronic seals", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+
+
+@lru_cache(maxsize=1)
+def wiring() -> Wiring:
+    return Wiring(Settings())
+
+
+@app.command()
+def init(
+    name: str = typer.Option(None, help="Instance name (in the root CA's subject)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create the instance: database, master key, root CA and timestamp authority."""
+    with translated_errors(as_json):
+        w = wiring()
+        w.migrate()
+        load_master_key(w.settings, create=True)
+        result = w.run(lambda ctx: _init(ctx, name or w.settings.instance_name))
+        emit(result, as_json, lambda: typer.echo(
+            ("已初始化：" if lang() == "zh" else "Initialised: ") + str(w.settings.home)))
+
+
+def _init(ctx, name: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    existing = ctx.repos.get_instance()
+    if existing is not None:
+        return {"home": str(ctx.settings.home), "name": existing.name, "already": True}
+    record = ctx.pki.init_instance(name)
+    return {"home": str(ctx.settings.home), "name": record.name, "already": False}
+
+
+org_cmds.register(app, wiring)
+seal_cmds.register(app, wiring)
+pki_cmds.register(app, wiring)
+sign_cmds.register(app, wiring)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main", "Path"]

@@ -1,0 +1,83 @@
+"""How the CLI speaks: JSON when asked, otherwise short human text; errors translated once."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from openseal.errors import (
+    Conflict,
+    IntegrityViolation,
+    InvalidInput,
+    NotFound,
+    OpenSealError,
+    PermissionDenied,
+    Unavailable,
+)
+
+# The one error -> exit code table of the CLI.
+EXIT_CODES: dict[type[OpenSealError], int] = {
+    InvalidInput: 2, NotFound: 2, Conflict: 2, PermissionDenied: 3,
+    IntegrityViolation: 4, Unavailable: 5,
+}
+INTERNAL_ERROR_EXIT = 70
+
+
+def lang() -> str:
+    explicit = os.environ.get("OPENSEAL_LANG")
+    if explicit:
+        return "en" if explicit.lower().startswith("en") else "zh"
+    return "en" if os.environ.get("LANG", "").lower().startswith("en") else "zh"
+
+
+def emit(result: dict[str, Any], as_json: bool, human: Callable[[], None]) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        human()
+
+
+@contextmanager
+def translated_errors(as_json: bool) -> Iterator[None]:
+    """Map OpenSealError to a message and exit code; never show a stack trace."""
+    try:
+        yield
+    except OpenSealError as exc:
+        _fail(exc.to_dict(lang()), exc.message(lang()), _exit_code(exc), as_json)
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary: nothing escapes unexplained
+        message = ("内部错误，操作未完成；请查看日志或报告问题" if lang() == "zh"
+                   else "Internal error; nothing was changed. See the logs or report it")
+        _fail({"error": "INTERNAL_ERROR", "kind": "internal", "message": message,
+               "detail": type(exc).__name__}, message, INTERNAL_ERROR_EXIT, as_json)
+
+
+def _exit_code(exc: OpenSealError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1
+
+
+def _fail(payload: dict[str, Any], message: str, code: int, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    prefix = "错误" if lang() == "zh" else "Error"
+    print(f"{prefix}: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def read_input(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("FILE_UNREADABLE", f"无法读取文件 {path}：{exc.strerror}",
+                           f"Cannot read {path}: {exc.strerror}", field="file") from None

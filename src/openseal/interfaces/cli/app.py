@@ -9,7 +9,7 @@ import typer
 
 from openseal.bootstrap import Wiring, load_master_key
 from openseal.config import Settings
-from openseal.interfaces.cli import org_cmds, pki_cmds, seal_cmds, sign_cmds
+from openseal.interfaces.cli import demo_cmds, org_cmds, pki_cmds, seal_cmds, sign_cmds
 from openseal.interfaces.cli.output import emit, lang, translated_errors
 
 app = typer.Typer(help="OpenSeal 电子印章 / electronic seals", no_args_is_help=True,
@@ -48,6 +48,7 @@ org_cmds.register(app, wiring)
 seal_cmds.register(app, wiring)
 pki_cmds.register(app, wiring)
 sign_cmds.register(app, wiring)
+demo_cmds.register(app, wiring)
 
 
 def main() -> None:

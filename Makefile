@@ -1,0 +1,34 @@
+# OpenSeal — two set-up commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEMO   := $(CURDIR)/.openseal-demo
+JOBS   ?= auto
+
+.PHONY: install run test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	OPENSEAL_HOME=$(DEMO) $(PY) -m openseal demo
+
+test: install
+	$(PY) -m pytest -n $(JOBS) -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src/openseal/core
+	$(VENV)/bin/lint-imports
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from openseal.adapters.db.engine import make_engine, schema_is_current, unit_of_work, upgrade
@@ -24,7 +25,7 @@ from openseal.adapters.keys.software import SoftwareKeyStore
 from openseal.config import Settings
 from openseal.core.clock import Clock, SystemClock
 from openseal.core.pki.service import PkiService, not_initialised
-from openseal.errors import InvalidInput
+from openseal.errors import InvalidInput, Unavailable
 
 T = TypeVar("T")
 
@@ -58,7 +59,17 @@ class Wiring:
         upgrade(self.engine)
 
     def require_schema(self) -> None:
-        if not schema_is_current(self.engine):
+        """NotFound(NOT_INITIALISED) unless the database exists at the newest migration."""
+        default_db = self.settings.home / "openseal.db"
+        if self.settings.database_url is None and not default_db.exists():
+            raise not_initialised()
+        try:
+            current = schema_is_current(self.engine)
+        except SQLAlchemyError as exc:
+            raise Unavailable(
+                "DATABASE_UNAVAILABLE", "数据库无法连接，请检查 OPENSEAL_DATABASE_URL",
+                "The database cannot be reached; check OPENSEAL_DATABASE_URL") from exc
+        if not current:
             raise not_initialised()
 
     @contextmanager

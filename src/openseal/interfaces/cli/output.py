@@ -54,10 +54,27 @@ def translated_errors(as_json: bool) -> Iterator[None]:
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001 - the boundary: nothing escapes unexplained
-        message = ("内部错误，操作未完成；请查看日志或报告问题" if lang() == "zh"
-                   else "Internal error; nothing was changed. See the logs or report it")
+        where = _log_internal_error(exc)
+        message = (f"内部错误，操作未完成；详情见 {where}" if lang() == "zh"
+                   else f"Internal error; nothing was changed. Details: {where}")
         _fail({"error": "INTERNAL_ERROR", "kind": "internal", "message": message,
                "detail": type(exc).__name__}, message, INTERNAL_ERROR_EXIT, as_json)
+
+
+def _log_internal_error(exc: Exception) -> str:
+    """Keep the stack trace for the operator, in a file, never on the user's screen."""
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    home = Path(os.environ.get("OPENSEAL_HOME", Path.home() / ".openseal"))
+    folder = home / "logs" if home.is_dir() else Path(tempfile.gettempdir())
+    folder.mkdir(exist_ok=True)
+    path = folder / "openseal-cli-errors.log"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"--- {datetime.now(UTC).isoformat()}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return str(path)
 
 
 def _exit_code(exc: OpenSealError) -> int:

@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from openseal.bootstrap import Wiring
+from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
-from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.verification import verify_pdf
 from openseal.interfaces.cli.files import StagedFile
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors

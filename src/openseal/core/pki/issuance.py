@@ -11,8 +11,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from asn1crypto import x509
 from asn1crypto import keys as asn1_keys
+from asn1crypto import x509
 
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.profiles import CertificateProfile, CertificateRole

@@ -9,19 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from openseal.core.signing.appearance import SealImage, stamp_style
 from openseal.core.signing.placement import Placement, resolve_box
-from openseal.core.signing.preflight import open_for_sealing, page_box
+from openseal.core.signing.preflight import damaged_pdf, open_for_sealing, page_box
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.errors import Conflict, OpenSealError
 
 FIELD_PREFIX = "OpenSeal"
+# What a damaged document can make pyHanko raise when it first reads an object.
+_PARSE_FAULTS = (PdfError, RecursionError, KeyError, ValueError, TypeError, AttributeError)
+T = TypeVar("T")
+
+
+def _guarded(read: Callable[[], T]) -> T:
+    """Run a read of the input document; a parse fault means the PDF is damaged."""
+    try:
+        return read()
+    except _PARSE_FAULTS as exc:
+        raise damaged_pdf() from exc
 
 
 @dataclass(frozen=True)
@@ -32,7 +47,12 @@ class SealRequest:
 
 
 class PdfSealer:
-    """Seals PDFs with one seal. Thread-compatible: share one per seal, one call at a time."""
+    """Seals PDFs with one seal. Thread-safe: share one per seal across threads.
+
+    Per document it builds only pyHanko's per-document objects; the signer (key handle,
+    pre-encoded CMS parts), the stamp style and the timestamper are shared and immutable, and
+    each thread runs pyHanko's coroutines on its own long-lived event loop.
+    """
 
     def __init__(
         self, signer: KeyStoreSigner, image: SealImage, timestamper: TimeStamper
@@ -51,25 +71,41 @@ class PdfSealer:
         writer = open_for_sealing(pdf)
         box = resolve_box(request.placement, page_box(writer.prev, request.placement.page),
                           self._image.width_mm, self._image.height_mm)
-        field_name = _next_field_name(writer)
+        field_name = _guarded(lambda: _next_field_name(writer))
         meta = signers.PdfSignatureMetadata(
             field_name=field_name, reason=request.reason, location=request.location,
             md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         )
+        # pyHanko annotates the box as ints, but writes any real number correctly.
         spec = fields.SigFieldSpec(sig_field_name=field_name,
-                                   on_page=request.placement.page - 1, box=box)
+                                   on_page=request.placement.page - 1,
+                                   box=box)  # type: ignore[arg-type]
         pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self._timestamper,
                                        stamp_style=self._style, new_field_spec=spec)
         out = io.BytesIO()
         try:
-            asyncio.run(pdf_signer.async_sign_pdf(writer, output=out,
-                                                  bytes_reserved=self._reserved))
+            _thread_loop().run_until_complete(
+                pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=self._reserved))
         except OpenSealError:
             raise
         except SigningError as exc:
             raise Conflict("SIGNING_REFUSED", f"pyHanko 拒绝签署：{exc}",
                            f"Signing was refused: {exc}") from exc
+        except _PARSE_FAULTS as exc:  # objects first read while signing can be broken too
+            raise damaged_pdf() from exc
         return out.getvalue(), field_name
+
+
+_LOCAL = threading.local()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop, made once: asyncio.run builds and tears one down per call."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_LOCAL, "loop", None)
+    if loop is None:
+        loop = asyncio.new_event_loop()
+        _LOCAL.loop = loop
+    return loop
 
 
 def _next_field_name(writer: object) -> str:

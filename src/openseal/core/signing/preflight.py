@@ -7,6 +7,8 @@ import io
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.validation.pdf_embedded import read_certification_data
 
 from openseal.core.signing.placement import PageBox
 from openseal.errors import Conflict, InvalidInput
@@ -47,20 +49,13 @@ def open_for_sealing(data: bytes) -> IncrementalPdfFileWriter:
 
 def _refuse_if_locked(reader: PdfFileReader) -> None:
     """A document certified with "no changes allowed" (DocMDP P=1) must stay as it is."""
-    perms = reader.root.get("/Perms")
-    if not isinstance(perms, generic.DictionaryObject) or "/DocMDP" not in perms:
-        return
-    sig = perms["/DocMDP"]
-    for ref in sig.get("/Reference", []):
-        ref = ref.get_object()
-        params = ref.get("/TransformParams")
-        if ref.get("/TransformMethod") == "/DocMDP" and params is not None:
-            if int(params.get("/P", 2)) == 1:
-                raise Conflict(
-                    "DOCUMENT_FORBIDS_CHANGES",
-                    "该文件已被认证签名且禁止任何修改，不能再盖章",
-                    "The document is certified with 'no changes allowed' and cannot be sealed",
-                )
+    info = read_certification_data(reader)
+    if info is not None and info.permission is MDPPerm.NO_CHANGES:
+        raise Conflict(
+            "DOCUMENT_FORBIDS_CHANGES",
+            "该文件已被认证签名且禁止任何修改，不能再盖章",
+            "The document is certified with 'no changes allowed' and cannot be sealed",
+        )
 
 
 def page_box(reader: PdfFileReader, page_number: int) -> PageBox:

@@ -1,21 +1,132 @@
-"""PLACEHOLDER - being replaced by the verification module."""
+"""Verifying sealed and signed PDFs: a verdict (VALID / INVALID / INDETERMINATE) with reasons.
+
+``verify_pdf`` never raises on bad input and never fetches anything from the network. The
+rules (STANDARDS §5) are documented in docs/verify-json.md; in short: pyHanko validates each
+signature with difference analysis on, every fact (intact, valid, trusted, revoked, coverage,
+modification level, DocMDP, timestamp) yields its own reason code, the raw bytes are checked
+for a standard /ByteRange and for unsigned trailing data, and the document is VALID only if
+every signature is.
+"""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import asyncio
+import concurrent.futures
+import hashlib
+from collections.abc import Coroutine
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from asn1crypto import x509
+
+from openseal.core.verification import reasons as R
+from openseal.core.verification.byterange import unsigned_trailing_bytes
+from openseal.core.verification.pdf import (
+    OpenedPdf,
+    all_signature_field_names,
+    has_dss,
+    open_pdf,
+    quiet_tracebacks,
+    signature_fields,
+    xref_layout,
+)
+from openseal.core.verification.policy import DEFAULT_POLICY, VerificationPolicy
+from openseal.core.verification.reasons import (
+    INDETERMINATE,
+    INVALID,
+    REASONS,
+    VALID,
+)
+from openseal.core.verification.report import SignatureReport, VerificationReport
+from openseal.core.verification.signature import Checked, Inputs, check_field
+
+__all__ = ["INDETERMINATE", "INVALID", "REASONS", "VALID", "SignatureReport",
+           "VerificationPolicy", "VerificationReport", "verify_pdf"]
+
+T = TypeVar("T")
 
 
-@dataclass
-class VerificationReport:
-    verdict: str
-    data: dict[str, Any] = field(default_factory=dict)
+def verify_pdf(data: bytes, trust_roots: list[x509.Certificate], filename: str | None = None,
+               policy: VerificationPolicy = DEFAULT_POLICY) -> VerificationReport:
+    """Verify every signature in ``data`` against ``trust_roots`` (and nothing else)."""
+    base = VerificationReport(verdict=INDETERMINATE, file=filename,
+                              sha256=hashlib.sha256(data).hexdigest())
+    quiet_tracebacks()
+    try:
+        return _run(_verify(data, list(trust_roots), policy, base))
+    except Exception as exc:  # noqa: BLE001 - STANDARDS §5.2: never a crash, never VALID
+        return _with(base, (R.MALFORMED_PDF,), details=(f"{type(exc).__name__}: {exc}",))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, **self.data}
 
-    def summary(self, lang: str = "zh") -> str:
-        return self.verdict
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion, also when called from inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
-def verify_pdf(data: bytes, trust_roots: list, filename: str | None = None) -> VerificationReport:  # type: ignore[type-arg]
-    return VerificationReport("INDETERMINATE")
+async def _verify(data: bytes, roots: list[x509.Certificate], policy: VerificationPolicy,
+                  base: VerificationReport) -> VerificationReport:
+    try:
+        opened = open_pdf(data)
+    except Exception as exc:  # noqa: BLE001
+        return _with(base, (R.MALFORMED_PDF,), details=(f"{type(exc).__name__}: {exc}",))
+    quiet_tracebacks()  # loggers pyHanko created while parsing
+    fields, enumeration_failed = signature_fields(opened.reader)
+    broken = (R.MALFORMED_SIGNATURE,) if enumeration_failed else ()
+    if not fields:
+        return _with(base, broken or (R.NO_SIGNATURES,))
+    inputs = Inputs(data, opened.reader, roots, policy, all_signature_field_names(opened.reader))
+    checked = [await check_field(field, inputs) for field in fields]
+    checked.sort(key=lambda c: c.signed_revision)
+    reports = _with_lta_levels(checked, has_dss(opened.reader))
+    trailing = _trailing(data, opened, checked)
+    codes = R.merge(broken, *(r.reasons for r in reports),
+                    (R.UNSIGNED_TRAILING_DATA,) if trailing else ())
+    return _with(base, codes, reports, trailing, policy.require_timestamp)
+
+
+def _trailing(data: bytes, opened: OpenedPdf, checked: list[Checked]) -> int:
+    ends = [c.signed_end for c in checked if c.signed_end is not None]
+    if not ends:
+        return 0  # no usable byte range: the signatures are already not VALID
+    try:
+        offsets, last_startxref = xref_layout(opened.reader)
+    except Exception:  # noqa: BLE001 - without a layout, everything after the range counts
+        offsets, last_startxref = set(), None
+    return unsigned_trailing_bytes(data, max(ends), offsets, last_startxref)
+
+
+def _with_lta_levels(checked: list[Checked], dss: bool) -> tuple[SignatureReport, ...]:
+    """B-T becomes B-LT with a DSS, and B-LTA when a document timestamp follows."""
+    reports = []
+    for item in checked:
+        level = item.report.pades_level
+        if level == "B-T" and dss:
+            later_ts = any(c.is_doc_timestamp and c.signed_revision > item.signed_revision
+                           for c in checked)
+            level = "B-LTA" if later_ts else "B-LT"
+        reports.append(replace(item.report, pades_level=level))
+    return tuple(reports)
+
+
+def _with(base: VerificationReport, codes: tuple[str, ...],
+          signatures: tuple[SignatureReport, ...] = (), trailing: int = 0,
+          require_timestamp: bool = False, details: tuple[str, ...] = ()) -> VerificationReport:
+    """The document verdict: from its codes, and never better than its worst signature."""
+    verdict = R.verdict_of(codes) if codes else VALID
+    if not signatures and verdict == VALID:
+        verdict = INDETERMINATE
+    worst = {s.verdict for s in signatures}
+    if INVALID in worst:
+        verdict = INVALID
+    elif INDETERMINATE in worst and verdict == VALID:
+        verdict = INDETERMINATE
+    if verdict == VALID and require_timestamp and R.NO_TIMESTAMP in codes:
+        verdict = INDETERMINATE
+    return VerificationReport(verdict=verdict, reasons=codes, signatures=signatures,
+                              file=base.file, sha256=base.sha256,
+                              unsigned_trailing_bytes=trailing, details=details)

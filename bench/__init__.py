@@ -1,0 +1,1 @@
+"""Sealing throughput benchmark: OpenSeal's PdfSealer next to pyHanko's standard use."""

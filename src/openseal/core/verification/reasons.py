@@ -1,0 +1,91 @@
+"""Reason codes of the verifier, with their meaning in Chinese and English.
+
+Each code has a severity: ``INVALID`` codes make a signature (and the document) INVALID,
+``INDETERMINATE`` codes make it INDETERMINATE, ``WARNING`` codes are reported but leave a
+VALID verdict VALID. The verdict is always derived from the codes, never the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+VALID: Final = "VALID"
+INVALID: Final = "INVALID"
+INDETERMINATE: Final = "INDETERMINATE"
+WARNING: Final = "WARNING"
+
+MALFORMED_PDF: Final = "MALFORMED_PDF"
+MALFORMED_SIGNATURE: Final = "MALFORMED_SIGNATURE"
+NO_SIGNATURES: Final = "NO_SIGNATURES"
+NONSTANDARD_BYTERANGE: Final = "NONSTANDARD_BYTERANGE"
+MODIFIED_AFTER_SEAL: Final = "MODIFIED_AFTER_SEAL"
+CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS: Final = "CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS"
+UNSIGNED_TRAILING_DATA: Final = "UNSIGNED_TRAILING_DATA"
+SIGNATURE_BROKEN: Final = "SIGNATURE_BROKEN"
+UNTRUSTED_SIGNER: Final = "UNTRUSTED_SIGNER"
+REVOKED: Final = "REVOKED"
+REVOCATION_UNAVAILABLE: Final = "REVOCATION_UNAVAILABLE"
+WEAK_ALGORITHM: Final = "WEAK_ALGORITHM"
+NO_TIMESTAMP: Final = "NO_TIMESTAMP"
+TIMESTAMP_INVALID: Final = "TIMESTAMP_INVALID"
+TIMESTAMP_UNTRUSTED: Final = "TIMESTAMP_UNTRUSTED"
+SEED_VALUE_VIOLATION: Final = "SEED_VALUE_VIOLATION"
+
+# code -> (severity, Chinese, English)
+REASONS: Final[dict[str, tuple[str, str, str]]] = {
+    MALFORMED_PDF: (INDETERMINATE, "PDF 文件已损坏或无法解析",
+                    "The PDF is damaged or cannot be parsed"),
+    MALFORMED_SIGNATURE: (INDETERMINATE, "签名数据格式错误或不受支持，无法验证",
+                          "The signature data is malformed or unsupported and cannot be checked"),
+    NO_SIGNATURES: (INDETERMINATE, "文件中没有签名或印章", "The document carries no signature"),
+    NONSTANDARD_BYTERANGE: (INVALID, "签名覆盖范围（ByteRange）不规范，可能被篡改",
+                            "The signed byte range is non-standard (possible manipulation)"),
+    MODIFIED_AFTER_SEAL: (INVALID, "盖章后文件内容被修改",
+                          "The document was modified after sealing"),
+    CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS: (
+        INDETERMINATE, "盖章后文件有改动（如批注），签名本身完好，但无法确认改动无害",
+        "Changed after sealing (e.g. comments); the signature itself is intact, "
+        "but the changes cannot be confirmed harmless"),
+    UNSIGNED_TRAILING_DATA: (INDETERMINATE, "签名范围之后附加了未签名的数据",
+                             "Unsigned data was appended after the signed part"),
+    SIGNATURE_BROKEN: (INVALID, "签名已损坏：签署内容的摘要不符",
+                       "The signature is broken: the signed content does not match"),
+    UNTRUSTED_SIGNER: (INDETERMINATE, "签署证书不受信任（非本系统或指定根证书签发）",
+                       "The signer's certificate is not trusted"),
+    REVOKED: (INVALID, "签署证书已被吊销", "The signer's certificate has been revoked"),
+    REVOCATION_UNAVAILABLE: (INDETERMINATE, "无法获取证书吊销状态",
+                             "The certificate's revocation status is not available"),
+    WEAK_ALGORITHM: (INVALID, "签名使用了不安全的算法（如 SHA-1、MD5）",
+                     "The signature uses a weak algorithm (such as SHA-1 or MD5)"),
+    NO_TIMESTAMP: (WARNING, "签名不含可信时间戳，签署时间仅为签署方自述",
+                   "No signature timestamp: the signing time is only claimed by the signer"),
+    TIMESTAMP_INVALID: (INVALID, "签名时间戳无效", "The signature timestamp is invalid"),
+    TIMESTAMP_UNTRUSTED: (INDETERMINATE, "签名时间戳的签发机构不受信任",
+                          "The signature timestamp's authority is not trusted"),
+    SEED_VALUE_VIOLATION: (INVALID, "签名不符合签名域的约束条件",
+                           "The signature violates its field's seed value constraints"),
+}
+
+
+def severity(code: str) -> str:
+    return REASONS.get(code, (INDETERMINATE, "", ""))[0]
+
+
+def describe(code: str, lang: str = "zh") -> str:
+    _, zh, en = REASONS.get(code, (INDETERMINATE, code, code))
+    return en if lang.startswith("en") else zh
+
+
+def verdict_of(reasons: tuple[str, ...] | list[str]) -> str:
+    """INVALID if any INVALID code, else INDETERMINATE if any such code, else VALID."""
+    severities = {severity(code) for code in reasons}
+    if INVALID in severities:
+        return INVALID
+    if INDETERMINATE in severities:
+        return INDETERMINATE
+    return VALID
+
+
+def merge(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Codes of all groups, first occurrence order, without duplicates."""
+    return tuple(dict.fromkeys(code for group in groups for code in group))

@@ -1,0 +1,110 @@
+"""The verifier's result: one report per document, one entry per signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from openseal.core.verification.reasons import describe
+
+_VERDICT_TEXT = {
+    "VALID": ("有效", "VALID"),
+    "INVALID": ("无效", "INVALID"),
+    "INDETERMINATE": ("无法确定", "INDETERMINATE"),
+}
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """What was found about one signature (or document timestamp)."""
+
+    field: str
+    verdict: str
+    reasons: tuple[str, ...] = ()
+    signer: str | None = None
+    organization: str | None = None
+    seal_name: str | None = None
+    signing_time: datetime | None = None
+    timestamp_time: datetime | None = None
+    intact: bool | None = None
+    valid: bool | None = None
+    trusted: bool | None = None
+    revoked: bool | None = None
+    coverage: str | None = None
+    modification: str | None = None
+    pades_level: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field, "verdict": self.verdict, "reasons": list(self.reasons),
+            "signer": self.signer, "organization": self.organization,
+            "seal_name": self.seal_name, "signing_time": iso_utc(self.signing_time),
+            "timestamp_time": iso_utc(self.timestamp_time), "intact": self.intact,
+            "valid": self.valid, "trusted": self.trusted, "revoked": self.revoked,
+            "coverage": self.coverage, "modification": self.modification,
+            "pades_level": self.pades_level,
+        }
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The document verdict, its reasons, and every signature's own report."""
+
+    verdict: str
+    reasons: tuple[str, ...] = ()
+    signatures: tuple[SignatureReport, ...] = ()
+    file: str | None = None
+    sha256: str = ""
+    unsigned_trailing_bytes: int = 0
+    details: tuple[str, ...] = field(default=(), compare=False)
+    """Diagnostics (exception texts); not part of the JSON, never used for the verdict."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "sha256": self.sha256, "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "signatures": [s.to_dict() for s in self.signatures],
+            "unsigned_trailing_bytes": self.unsigned_trailing_bytes,
+        }
+
+    def summary(self, lang: str = "zh") -> str:
+        """A multi-line human summary in Chinese ("zh") or English ("en")."""
+        en = lang.startswith("en")
+        zh_text, en_text = _VERDICT_TEXT.get(self.verdict, (self.verdict, self.verdict))
+        lines = [f"{'Verdict' if en else '验证结论'}: {en_text if en else zh_text}"]
+        if self.file:
+            lines.append(f"{'File' if en else '文件'}: {self.file}")
+        lines.append(f"SHA-256: {self.sha256}")
+        lines.extend(f"  - {describe(code, lang)} [{code}]" for code in self.reasons)
+        if self.unsigned_trailing_bytes:
+            lines.append(f"{'Unsigned trailing bytes' if en else '未签名的附加字节'}: "
+                         f"{self.unsigned_trailing_bytes}")
+        for n, sig in enumerate(self.signatures, 1):
+            lines.extend(_signature_lines(n, sig, lang))
+        return "\n".join(lines)
+
+
+def _signature_lines(n: int, sig: SignatureReport, lang: str) -> list[str]:
+    en = lang.startswith("en")
+    zh_text, en_text = _VERDICT_TEXT.get(sig.verdict, (sig.verdict, sig.verdict))
+    who = " / ".join(x for x in (sig.organization, sig.seal_name) if x) or "?"
+    lines = [f"{'Signature' if en else '签名'} {n} ({sig.field}): {en_text if en else zh_text}",
+             f"    {'Signer' if en else '签署方'}: {who}"]
+    if sig.timestamp_time or sig.signing_time:
+        label = "Timestamp" if sig.timestamp_time else ("Claimed time" if en else "自述时间")
+        if not en and sig.timestamp_time:
+            label = "时间戳"
+        lines.append(f"    {label}: {iso_utc(sig.timestamp_time or sig.signing_time)}")
+    if sig.pades_level:
+        lines.append(f"    PAdES: {sig.pades_level}")
+    lines.extend(f"    - {describe(code, lang)} [{code}]" for code in sig.reasons)
+    return lines

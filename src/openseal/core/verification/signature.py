@@ -1,0 +1,158 @@
+"""Checking one signature field: raw byte range, then pyHanko's full validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from asn1crypto import x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+from openseal.core.verification import judge
+from openseal.core.verification import reasons as R
+from openseal.core.verification.byterange import byte_range_ints, is_standard_byte_range
+from openseal.core.verification.diffpolicy import DIFF_POLICY
+from openseal.core.verification.pdf import SigField
+from openseal.core.verification.policy import VerificationPolicy, validation_context
+from openseal.core.verification.report import SignatureReport
+
+SUPPORTED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached",
+                                  "/ETSI.RFC3161"})
+PADES_SUBFILTER = "/ETSI.CAdES.detached"
+
+
+@dataclass(frozen=True)
+class Checked:
+    report: SignatureReport
+    signed_end: int | None = None
+    """End of the signed bytes when the byte range is standard."""
+    signed_revision: int = 1 << 30
+    is_doc_timestamp: bool = False
+
+
+@dataclass(frozen=True)
+class Inputs:
+    data: bytes
+    reader: PdfFileReader
+    trust_roots: list[x509.Certificate]
+    policy: VerificationPolicy
+    signature_fields: set[str]
+
+
+async def check_field(sig: SigField, inputs: Inputs) -> Checked:
+    """Never raises: any failure becomes MALFORMED_SIGNATURE on this signature."""
+    try:
+        return await _check(sig, inputs)
+    except Exception:  # noqa: BLE001 - STANDARDS §5.2: every exception is a verdict
+        return _failed(sig.name, (R.MALFORMED_SIGNATURE,))
+
+
+def _failed(name: str, codes: tuple[str, ...], signed_end: int | None = None) -> Checked:
+    return Checked(SignatureReport(field=name, verdict=R.verdict_of(codes), reasons=codes),
+                   signed_end)
+
+
+async def _check(sig: SigField, inputs: Inputs) -> Checked:
+    field = _resolve(sig.field)
+    sig_object = field.raw_get("/V").get_object()
+    if not isinstance(sig_object, generic.DictionaryObject):
+        return _failed(sig.name, (R.MALFORMED_SIGNATURE,))
+    byte_range = byte_range_ints(_raw(sig_object, "/ByteRange"))
+    contents = _raw(sig_object, "/Contents")
+    contents_bytes = bytes(contents) if isinstance(contents, (bytes, bytearray)) else None
+    standard = is_standard_byte_range(inputs.data, byte_range, contents_bytes)
+    range_codes = () if standard else (R.NONSTANDARD_BYTERANGE,)
+    signed_end = byte_range[2] + byte_range[3] if standard and byte_range else None
+    subfilter = str(_raw(sig_object, "/SubFilter"))
+    if subfilter not in SUPPORTED_SUBFILTERS or contents_bytes is None:
+        weak = (R.WEAK_ALGORITHM,) if "sha1" in subfilter.lower() else ()
+        return _failed(sig.name, R.merge(range_codes, (R.MALFORMED_SIGNATURE,), weak),
+                       signed_end)
+    try:
+        embedded = EmbeddedPdfSignature(inputs.reader, field, sig.name)
+        checked = await _validate(embedded, inputs, subfilter)
+    except Exception:  # noqa: BLE001 - pyHanko raises many kinds on crafted input
+        return _failed(sig.name, R.merge(range_codes, (R.MALFORMED_SIGNATURE,)), signed_end)
+    codes = R.merge(range_codes, checked.report.reasons)
+    verdict = judge.signature_verdict(codes, inputs.policy.require_timestamp)
+    return replace(checked, signed_end=signed_end,
+                   report=replace(checked.report, reasons=codes, verdict=verdict))
+
+
+async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: str) -> Checked:
+    context = validation_context(inputs.trust_roots, inputs.policy)
+    if embedded.sig_object_type == "/DocTimeStamp":
+        status: Any = await async_validate_pdf_timestamp(
+            embedded, validation_context=context, diff_policy=DIFF_POLICY)
+        codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
+                        judge.trust_reasons(status),
+                        judge.modification_reasons(status, inputs.signature_fields))
+        return Checked(_report(embedded, status, codes, None, status.timestamp),
+                       signed_revision=embedded.signed_revision, is_doc_timestamp=True)
+    status = await async_validate_pdf_signature(
+        embedded, signer_validation_context=context, diff_policy=DIFF_POLICY)
+    codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
+                    judge.trust_reasons(status),
+                    judge.modification_reasons(status, inputs.signature_fields),
+                    judge.timestamp_reasons(status), judge.seed_value_reasons(status))
+    token = status.timestamp_validity
+    level = None
+    if subfilter == PADES_SUBFILTER:
+        level = "B-T" if token is not None else "B-B"
+    report = _report(embedded, status, codes, level, token.timestamp if token else None)
+    return Checked(replace(report, signing_time=status.signer_reported_dt),
+                   signed_revision=embedded.signed_revision)
+
+
+def _report(embedded: EmbeddedPdfSignature, status: Any, codes: tuple[str, ...],
+            level: str | None, timestamp: Any) -> SignatureReport:
+    cert = status.signing_cert
+    common_name = _name_part(cert, "common_name")
+    return SignatureReport(
+        field=embedded.field_name, verdict=R.verdict_of(codes), reasons=codes,
+        signer=common_name, organization=_name_part(cert, "organization_name"),
+        seal_name=common_name, timestamp_time=timestamp,
+        intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
+        revoked=bool(status.revoked), coverage=_enum_name(status.coverage),
+        modification=_enum_name(status.modification_level), pades_level=level,
+    )
+
+
+def _is_weak(embedded: EmbeddedPdfSignature) -> bool:
+    digests = {str(embedded.md_algorithm).lower(), str(embedded.external_md_algorithm).lower()}
+    try:
+        digests.add(str(embedded.signer_info["signature_algorithm"].hash_algo).lower())
+    except Exception:  # noqa: BLE001 - e.g. EdDSA has no separate hash algorithm
+        pass
+    return bool(digests & judge.WEAK_DIGESTS)
+
+
+def _name_part(cert: x509.Certificate | None, key: str) -> str | None:
+    if cert is None:
+        return None
+    value = cert.subject.native.get(key)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return None if value is None else str(value)
+
+
+def _enum_name(value: Any) -> str | None:
+    return None if value is None else str(value.name)
+
+
+def _resolve(obj: generic.PdfObject) -> generic.DictionaryObject:
+    resolved = obj.get_object()
+    if not isinstance(resolved, generic.DictionaryObject):
+        raise TypeError("signature field is not a dictionary")
+    return resolved
+
+
+def _raw(obj: generic.DictionaryObject, key: str) -> Any:
+    try:
+        value = obj.raw_get(key)
+    except KeyError:
+        return None
+    return value.get_object() if isinstance(value, generic.IndirectObject) else value

@@ -130,3 +130,11 @@ def test_sign_refusals_leave_no_file(cli: Cli, tmp_path: Path) -> None:
     assert cli.json("sign", str(tmp_path / "in.pdf"), "--seal", "no-such-seal", "-o",
                     str(tmp_path / "o.pdf"), expect=2)["error"] == "SEAL_NOT_FOUND"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.pdf"]
+
+
+def test_verify_shows_a_report_not_library_logs(cli: Cli, shared_dir: Path) -> None:
+    attack = shared_dir / "testdata/pdf-attacks-2019/isa_B.pdf"
+    result = cli.run("verify", str(attack))
+    assert result.returncode == 2
+    assert "UNSIGNED_TRAILING_DATA" in result.stdout
+    assert result.stderr == ""

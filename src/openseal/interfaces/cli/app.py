@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,7 +54,21 @@ demo_cmds.register(app, wiring)
 
 
 def main() -> None:
+    _quiet_library_logs()
     app()
+
+
+def _quiet_library_logs() -> None:
+    """Libraries (pyHanko) log validation details; users get our report, not their logs.
+
+    OPENSEAL_LOG_LEVEL=DEBUG|INFO|WARNING shows them on stderr for troubleshooting.
+    """
+    level = os.environ.get("OPENSEAL_LOG_LEVEL", "").upper()
+    root = logging.getLogger()
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        root.addHandler(logging.NullHandler())
 
 
 __all__ = ["app", "main", "Path"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -98,4 +99,7 @@ def _print_result(out: Path, sealed: Path, roots: Path, summary: str) -> None:
     typer.echo(f"  {'已盖章合同' if zh else 'sealed contract'}: {sealed}")
     typer.echo(f"  {'信任根证书' if zh else 'trust anchors'}: {roots}")
     typer.echo(summary)
-    typer.echo(("试试：" if zh else "Try: ") + f"openseal verify {sealed} --json")
+    command = Path(sys.executable).parent / "openseal"
+    home = sealed.parent.parent
+    typer.echo(("试试：" if zh else "Try: ")
+               + f"OPENSEAL_HOME={home} {command} verify {sealed} --json")

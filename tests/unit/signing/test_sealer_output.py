@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from openseal.core.signing.cms_parts import CmsParts
+from openseal.core.signing.cms_parts import CmsParts, signature_timestamp_attrs
 from openseal.core.signing.pdf import SealRequest
 from tests.support.instance import TestInstance
 from tests.support.tools import require_tool
@@ -104,3 +105,19 @@ def test_preencoded_signed_data_equals_asn1crypto_encoding(
             "signature": b"sig", "unsigned_attrs": signer_info["unsigned_attrs"]}]}})
     assert got.dump() == expected.dump(force=True)
     assert simple_cms_attribute("message_digest", digest).dump() in attrs.dump()
+
+
+def test_timestamp_attribute_is_asn1crypto_encoding_over_the_signature(
+    sealing_instance: TestInstance, sample_pdf: bytes
+) -> None:
+    """The unsigned attributes joined from the token's DER: what pyHanko's default provider
+    would build, a timestamp on the SHA-256 of this signature's value."""
+    signer_info = _last_signature(sealing_instance.seal(sample_pdf)).signer_info
+    unsigned = signer_info["unsigned_attrs"]
+    token = unsigned[0]["values"][0]
+    expected = cms.CMSAttributes([simple_cms_attribute("signature_time_stamp_token", token)])
+    assert unsigned.untag().dump() == expected.dump(force=True)
+    assert signature_timestamp_attrs(token).dump() == expected.dump(force=True)
+    imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]
+    assert imprint["hashed_message"].native == hashlib.sha256(
+        signer_info["signature"].native).digest()

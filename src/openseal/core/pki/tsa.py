@@ -1,31 +1,33 @@
 """An RFC 3161 timestamp authority that runs in-process.
 
 Unique serial per token, nonce and messageImprint echoed, accuracy stated. The TSA key
-lives in the KeyStore like every other key.
+lives in the KeyStore like every other key. Tokens are joined from parts encoded once per
+authority (see ``tsa_parts``); only what differs per token is encoded per token.
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from dataclasses import dataclass
-from typing import TypeVar
 
-from asn1crypto import algos, cms, tsp, x509
-from asn1crypto.core import Asn1Value
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
+from asn1crypto import cms, tsp, x509
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.issuance import new_serial
+from openseal.core.pki.tsa_parts import (
+    DIGEST_SIZES,
+    TokenParts,
+    der_integer,
+    granted,
+    message_imprint,
+)
 from openseal.errors import Unavailable
-
-T = TypeVar("T", bound=Asn1Value)
 
 # OpenSeal's TSA policy OID lives under the "example" arc until an enterprise number exists.
 TSA_POLICY_OID = "1.3.6.1.4.1.55555.1.1"
 ACCURACY_SECONDS = 1
-_DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
 
 
 @dataclass(frozen=True)
@@ -36,23 +38,15 @@ class TsaIdentity:
 
 
 class TimestampAuthority:
-    """Answers TimeStampReq with TimeStampResp (RFC 3161 §2.4)."""
+    """Answers TimeStampReq with TimeStampResp (RFC 3161 §2.4). Thread-safe."""
 
     def __init__(self, identity: TsaIdentity, keystore: KeyStore, clock: Clock) -> None:
         self._id = identity
         self._keys = keystore
         self._clock = clock
-        self._algorithm = keystore.signature_algorithm(identity.key_id, "sha256")
-        # Constant parts, encoded once: asn1crypto re-encodes constructed values on each dump.
-        self._certificates = _preencoded(cms.CertificateSet,
-                                         [identity.certificate, *identity.chain])
-        self._sid = _preencoded(cms.SignerIdentifier, {"issuer_and_serial_number": {
-            "issuer": identity.certificate.issuer,
-            "serial_number": identity.certificate.serial_number}})
-        self._ess = _preencoded(tsp.SigningCertificateV2,
-                                as_signing_certificate_v2(identity.certificate))
-        self._tsa_name = _preencoded(x509.GeneralName, x509.GeneralName(
-            name="directory_name", value=identity.certificate.subject))
+        self._parts = TokenParts.build(
+            identity.certificate, identity.chain, TSA_POLICY_OID, ACCURACY_SECONDS,
+            keystore.signature_algorithm(identity.key_id, "sha256"))
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -61,60 +55,31 @@ class TimestampAuthority:
     def respond(self, request: tsp.TimeStampReq) -> tsp.TimeStampResp:
         imprint = request["message_imprint"]
         digest_name = imprint["hash_algorithm"]["algorithm"].native
-        expected = _DIGEST_SIZES.get(digest_name)
+        expected = DIGEST_SIZES.get(digest_name)
         if expected is None or len(imprint["hashed_message"].native) != expected:
             return _rejection("bad_alg")
         if request["req_policy"].native not in (None, TSA_POLICY_OID):
             return _rejection("unaccepted_policy")
-        info = self._tst_info(request)
-        token = self._sign(info.dump())
-        status = tsp.PKIStatusInfo({"status": "granted"})
-        return tsp.TimeStampResp({"status": status, "time_stamp_token": token})
+        nonce = request["nonce"]
+        # messageImprint and nonce are echoed exactly as the request encoded them.
+        token = self._token(imprint.dump(), None if nonce.native is None else nonce.dump())
+        return tsp.TimeStampResp.load(granted(token))
 
-    def _tst_info(self, request: tsp.TimeStampReq) -> tsp.TSTInfo:
-        fields: dict[str, object] = {
-            "version": "v1",
-            "policy": TSA_POLICY_OID,
-            "message_imprint": request["message_imprint"],
-            "serial_number": new_serial(),
-            "gen_time": self._clock.now(),
-            "accuracy": {"seconds": ACCURACY_SECONDS},
-            "tsa": self._tsa_name,
-        }
-        if request["nonce"].native is not None:
-            fields["nonce"] = request["nonce"]
-        return tsp.TSTInfo(fields)
+    def timestamp_token(self, digest_algorithm: str, digest: bytes, nonce: int | None) -> bytes:
+        """A token (DER ContentInfo) for ``digest``, as ``respond`` would grant it.
 
-    def _sign(self, tst_info_der: bytes) -> cms.ContentInfo:
-        attrs = cms.CMSAttributes([
-            simple_cms_attribute("content_type", "tst_info"),
-            simple_cms_attribute("message_digest", hashlib.sha256(tst_info_der).digest()),
-            simple_cms_attribute("signing_certificate_v2", self._ess),
-        ])
-        signature = self._keys.sign_raw(self._id.key_id, attrs.dump(), "sha256")
-        signer = cms.SignerInfo({
-            "version": "v1",
-            "sid": self._sid,
-            "digest_algorithm": {"algorithm": "sha256"},
-            "signed_attrs": attrs,
-            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": self._algorithm}),
-            "signature": signature,
-        })
-        signed_data = cms.SignedData({
-            "version": "v3",
-            "digest_algorithms": [{"algorithm": "sha256"}],
-            "encap_content_info": {"content_type": "tst_info",
-                                   "content": cms.ParsableOctetString(tst_info_der)},
-            "certificates": self._certificates,
-            "signer_infos": [signer],
-        })
-        return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+        For in-process callers: the same token without encoding a request and a response
+        around it. Raises ValueError for a digest ``respond`` would reject.
+        """
+        if DIGEST_SIZES.get(digest_algorithm) != len(digest):
+            raise ValueError(f"no {digest_algorithm} digest of {len(digest)} bytes")
+        return self._token(message_imprint(digest_algorithm, digest),
+                           None if nonce is None else der_integer(nonce))
 
-
-def _preencoded(spec: type[T], value: object) -> T:
-    """Build ``spec`` from ``value`` and re-parse it, so its encoding is kept."""
-    built = value if isinstance(value, spec) else spec(value)
-    return spec.load(built.dump())
+    def _token(self, imprint: bytes, nonce: bytes | None) -> bytes:
+        info = self._parts.tst_info(imprint, new_serial(), self._clock.now(), nonce)
+        return self._parts.token(
+            info, lambda attrs: self._keys.sign_raw(self._id.key_id, attrs, "sha256"))
 
 
 def _rejection(fail: str) -> tsp.TimeStampResp:
@@ -126,6 +91,11 @@ def _rejection(fail: str) -> tsp.TimeStampResp:
 class InProcessTimeStamper(TimeStamper):
     """pyHanko TimeStamper that asks our TimestampAuthority directly, with no network.
 
+    The authority is in this process, so a token is requested with the digest itself rather
+    than a TimeStampReq encoded, answered and checked again (pyHanko's ``async_timestamp``);
+    the token still carries a fresh nonce. ``async_request_tsa_response`` keeps the RFC 3161
+    request/response path for anything that wants it.
+
     Any failure is Unavailable: signing fails closed, never falls back to the local clock.
     """
 
@@ -133,15 +103,32 @@ class InProcessTimeStamper(TimeStamper):
         super().__init__(include_nonce=True)
         self._authority = authority
 
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        authority = self._available()
+        try:
+            der = authority.timestamp_token(md_algorithm.lower(), message_digest,
+                                            secrets.randbits(63))
+            return cms.ContentInfo.load(der)
+        except Exception as exc:  # noqa: BLE001 - any TSA fault must fail closed
+            raise _failed() from exc
+
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        authority = self._available()
+        try:
+            return authority.respond(req)
+        except Exception as exc:  # noqa: BLE001 - any TSA fault must fail closed
+            raise _failed() from exc
+
+    def _available(self) -> TimestampAuthority:
         if self._authority is None:
             raise Unavailable("TSA_UNAVAILABLE", "时间戳服务不可用，未盖章",
                               "The timestamp authority is unavailable; nothing was sealed")
-        try:
-            return self._authority.respond(req)
-        except Exception as exc:  # noqa: BLE001 - any TSA fault must fail closed
-            raise Unavailable("TSA_UNAVAILABLE", "时间戳服务出错，未盖章",
-                              "The timestamp authority failed; nothing was sealed") from exc
+        return self._authority
+
+
+def _failed() -> Unavailable:
+    return Unavailable("TSA_UNAVAILABLE", "时间戳服务出错，未盖章",
+                       "The timestamp authority failed; nothing was sealed")
 
 
 __all__ = ["TimestampAuthority", "InProcessTimeStamper", "TsaIdentity", "TSA_POLICY_OID"]

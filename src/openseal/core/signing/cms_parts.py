@@ -22,6 +22,8 @@ _OCTET_STRING_TAG = 4
 _V1 = b"\x02\x01\x01"  # INTEGER 1: CMSVersion v1 (SignedData and SignerInfo)
 _DATA_ENCAP = cms.EncapsulatedContentInfo({"content_type": "data"}).dump()
 _SIGNED_DATA_OID = cms.ContentType("signed_data").dump()
+_MESSAGE_DIGEST_OID = cms.CMSAttributeType("message_digest").dump()
+_SIGNATURE_TST_OID = cms.CMSAttributeType("signature_time_stamp_token").dump()
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ class CmsParts:
 
         The SET OF is sorted by encoding, as DER (and asn1crypto) require.
         """
-        digest_attr = simple_cms_attribute("message_digest", data_digest).dump()
+        digest_attr = _sequence(_MESSAGE_DIGEST_OID, emit(0, 1, _SET_TAG, emit(
+            0, 0, _OCTET_STRING_TAG, data_digest)))
         members = sorted((*self.constant_attrs, digest_attr))
         return cms.CMSAttributes.load(emit(0, 1, _SET_TAG, b"".join(members)))
 
@@ -86,6 +89,15 @@ class CmsParts:
             emit(0, 1, _SET_TAG, signer_info))
         return cms.ContentInfo.load(_sequence(
             _SIGNED_DATA_OID, emit(2, 1, 0, signed_data)))
+
+
+def signature_timestamp_attrs(token: cms.ContentInfo) -> cms.CMSAttributes:
+    """Unsigned attributes holding ``token`` as the signature timestamp (RFC 3161 App. A).
+
+    Joined from the token's DER (a token loaded from DER dumps its stored bytes).
+    """
+    attr = _sequence(_SIGNATURE_TST_OID, emit(0, 1, _SET_TAG, token.dump()))
+    return cms.CMSAttributes.load(emit(0, 1, _SET_TAG, attr))
 
 
 def _sequence(*members: bytes) -> bytes:

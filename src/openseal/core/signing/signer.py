@@ -8,6 +8,7 @@ plain PAdES case we produce falls back to pyHanko's own code.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from asn1crypto import cms, x509
@@ -16,7 +17,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from openseal.core.keys.model import KeyStore
-from openseal.core.signing.cms_parts import CmsParts
+from openseal.core.signing.cms_parts import CmsParts, signature_timestamp_attrs
 
 DIGEST = "sha256"
 
@@ -67,6 +68,24 @@ class KeyStoreSigner(Signer):
             data_digest, digest_algorithm, attr_settings=attr_settings,
             content_type=content_type, use_pades=use_pades, timestamper=timestamper,
             dry_run=dry_run, is_pdf_sig=is_pdf_sig)
+
+    async def unsigned_attrs(
+        self, digest_algorithm: str, signature: bytes, signed_attrs: cms.CMSAttributes,
+        timestamper: Any = None, dry_run: bool = False,
+    ) -> cms.CMSAttributes | None:
+        """The signature timestamp token, as pyHanko's default provider gets it, as DER.
+
+        The same request pyHanko makes (the timestamper asked for a token on the digest of
+        ``signature``), but the attribute is joined from the token's bytes instead of built
+        from dicts and re-encoded. Anything else falls back to pyHanko's own code.
+        """
+        if (timestamper is None or dry_run or self.unsigned_attr_prov_spec is not None
+                or digest_algorithm.lower() != DIGEST):
+            return await super().unsigned_attrs(
+                digest_algorithm, signature, signed_attrs=signed_attrs,
+                timestamper=timestamper, dry_run=dry_run)
+        token = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), DIGEST)
+        return signature_timestamp_attrs(token)
 
     def _package_signature(
         self, *, digest_algorithm: str, cms_version: str, signed_attrs: cms.CMSAttributes,

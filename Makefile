@@ -29,6 +29,7 @@ lint: install
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.audit
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

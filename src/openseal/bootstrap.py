@@ -1,20 +1,23 @@
 """The one place that wires settings -> adapters -> services.
 
-Interfaces (CLI, API, console) get a ``Platform`` from here and call its use cases; each use
-case runs in one unit of work that commits only when everything in it succeeded.
+Interfaces (CLI, API, console) get a ``Wiring`` from here and call use cases through it;
+each use case runs in one unit of work in which the action and its audit entry commit
+together or not at all.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
+import logging
 import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -23,9 +26,16 @@ from openseal.adapters.db.engine import make_engine, schema_is_current, unit_of_
 from openseal.adapters.db.repository import SqlRepositories
 from openseal.adapters.keys.software import SoftwareKeyStore
 from openseal.config import Settings
+from openseal.core.audit.checkpoint import Checkpoint
+from openseal.core.audit.checkpointing import (
+    CheckpointPolicy,
+    checkpoint_due,
+    make_log_checkpoint,
+)
+from openseal.core.audit.recorder import Actor, AuditRecorder
 from openseal.core.clock import Clock, SystemClock
 from openseal.core.pki.service import PkiService, not_initialised
-from openseal.errors import InvalidInput, Unavailable
+from openseal.errors import InvalidInput, OpenSealError, Unavailable
 
 T = TypeVar("T")
 
@@ -39,16 +49,31 @@ class Context:
     keystore: SoftwareKeyStore
     clock: Clock
     settings: Settings
+    audit: AuditRecorder
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How to record a refused use case (in its own transaction, after the rollback)."""
+
+    action: str
+    target: str | None = None
+    org_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class Wiring:
-    """Long-lived objects for one process: engine, key store, caches."""
+    """Long-lived objects for one process: engine, key store, caches, the acting party."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 actor: Actor | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.actor = actor or Actor("system")
         self.engine = make_engine(settings.resolved_database_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.checkpoints = CheckpointPolicy(settings.audit_checkpoint_every,
+                                            settings.audit_checkpoint_seconds)
 
     @cached_property
     def keystore(self) -> SoftwareKeyStore:
@@ -74,15 +99,59 @@ class Wiring:
 
     @contextmanager
     def context(self) -> Iterator[Context]:
+        """One unit of work. Prefer ``run``, which also keeps checkpoints coming."""
         with unit_of_work(self.sessions) as session:
             repos = SqlRepositories(session)
-            pki = PkiService(repos, self.keystore, self.clock)
-            yield Context(repos, pki, self.keystore, self.clock, self.settings)
+            audit = AuditRecorder(repos, self.clock, self.actor)
+            pki = PkiService(repos, self.keystore, self.clock, audit)
+            yield Context(repos, pki, self.keystore, self.clock, self.settings, audit)
 
-    def run(self, use_case: Callable[[Context], T]) -> T:
-        """Run ``use_case`` in one transaction."""
+    def run(self, use_case: Callable[[Context], T], refusal: Refusal | None = None) -> T:
+        """Run ``use_case`` in one transaction; record a refusal; checkpoint when due."""
+        try:
+            with self.context() as ctx:
+                result = use_case(ctx)
+        except OpenSealError as exc:
+            if refusal is not None:
+                self._record_refusal(refusal, exc)
+            raise
+        try:
+            self.checkpoint_if_due()
+        except (OpenSealError, SQLAlchemyError, OSError):
+            # The action is committed; a late checkpoint is made by the next run or on demand.
+            logging.getLogger(__name__).warning("audit checkpoint failed", exc_info=True)
+        return result
+
+    def _record_refusal(self, refusal: Refusal, exc: OpenSealError) -> None:
+        try:
+            with self.context() as ctx:
+                ctx.audit.record(refusal.action, "refused", org_id=refusal.org_id,
+                                 target=refusal.target,
+                                 details={**refusal.details, "error": exc.code})
+        except (OpenSealError, SQLAlchemyError):
+            pass  # no instance or no database: the refusal itself is what the user sees
+
+    def checkpoint_if_due(self) -> Checkpoint | None:
         with self.context() as ctx:
-            return use_case(ctx)
+            if not checkpoint_due(ctx.repos, self.clock, self.checkpoints):
+                return None
+        return self.make_checkpoint()
+
+    def make_checkpoint(self) -> Checkpoint:
+        """Sign the log now, commit, then hand the checkpoint to the witness directory."""
+        with self.context() as ctx:
+            checkpoint = make_log_checkpoint(ctx.repos, ctx.pki.audit_signer(), ctx.audit,
+                                             self.clock.now())
+        self._witness(checkpoint)
+        return checkpoint
+
+    def _witness(self, checkpoint: Checkpoint) -> None:
+        folder = self.settings.witness_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"checkpoint-{checkpoint.size:012d}.json"
+        tmp = folder / f".{name}.{secrets.token_hex(4)}.part"
+        tmp.write_text(json.dumps(checkpoint.to_json(), ensure_ascii=False, sort_keys=True))
+        os.replace(tmp, folder / name)
 
 
 def load_master_key(settings: Settings, create: bool = False) -> bytes:

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     lang: str = "zh"
     base_url: str = "http://localhost:8000"
     instance_name: str = "OpenSeal"
+    audit_checkpoint_every: int = 100
+    audit_checkpoint_seconds: int = 3600
+    audit_witness_dir: Path | None = None
+    audit_verifications: bool = True
 
     @property
     def resolved_database_url(self) -> str:
@@ -31,6 +35,11 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.home / "keys"
+
+    @property
+    def witness_dir(self) -> Path:
+        """Where checkpoints are also written, outside the database."""
+        return self.audit_witness_dir or self.home / "witness"
 
     @property
     def master_key_file(self) -> Path:

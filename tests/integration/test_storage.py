@@ -65,15 +65,15 @@ def test_failed_use_case_changes_nothing(instance: TestInstance) -> None:
         with instance.wiring.context() as c:
             create_seal(c.repos, c.pki, c.clock,
                         SealOrder(instance.org.id, "invoice", "发票章", tax_id="BAD"),
-                        c.settings.base_url)
+                        c.settings.base_url, audit=c.audit)
     with pytest.raises(RuntimeError):
         with instance.wiring.context() as c:  # a fault after the certificate was issued
             create_seal(c.repos, c.pki, c.clock, SealOrder(instance.org.id, "official", "公章"),
-                        c.settings.base_url)
+                        c.settings.base_url, audit=c.audit)
             raise RuntimeError("crash before commit")
     with pytest.raises(Conflict):
         with instance.wiring.context() as c:
-            create_organization(c.repos, c.pki, c.clock, "重复", ORG_USCC)
+            create_organization(c.repos, c.pki, c.clock, "重复", ORG_USCC, audit=c.audit)
     with instance.wiring.context() as c:
         assert len(c.repos.list_certificates()) == before
         assert len(c.repos.list_organizations()) == 1

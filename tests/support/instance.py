@@ -38,7 +38,7 @@ class TestInstance:
         request = SealRequest(Placement(page, x, y, size), reason, None)
         with self.wiring.context() as c:
             done = seal_document(c.repos, c.pki, c.keystore, c.clock, self.cache,
-                                 self.seals[seal_type].id, pdf, request)
+                                 self.seals[seal_type].id, pdf, request, audit=c.audit)
         return done.pdf
 
 
@@ -50,9 +50,10 @@ def make_instance(home: Path, database_url: str | None = None,
     load_master_key(settings, create=True)
     with wiring.context() as c:
         c.pki.init_instance("OpenSeal Test")
-        org = create_organization(c.repos, c.pki, c.clock, ORG_NAME, ORG_USCC)
+        org = create_organization(c.repos, c.pki, c.clock, ORG_NAME, ORG_USCC, audit=c.audit)
         seals = {t: create_seal(c.repos, c.pki, c.clock,
-                                SealOrder(org.id, t, _seal_name(t)), settings.base_url)
+                                SealOrder(org.id, t, _seal_name(t)), settings.base_url,
+                                audit=c.audit)
                  for t in seal_types}
         roots = c.pki.trust_anchors()
     roots_pem = home / "roots.pem"

@@ -30,6 +30,7 @@ class InstanceRecord:
     root_cert_id: str
     tsa_cert_id: str
     created_at: datetime
+    audit_cert_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,11 @@ class SealedDocumentRecord:
     output_sha256: str
     output_size: int
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    size: int
+    root_hash: str
+    time: datetime
+    document: str  # the checkpoint's JSON, exactly as handed out

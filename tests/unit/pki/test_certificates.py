@@ -51,3 +51,17 @@ def test_openssl_verifies_the_chain(sealing_instance: TestInstance, tmp_path: Pa
     assert "Digital Signature, Non Repudiation" in text
     assert "CA:FALSE" in text
     assert "OCSP - URI:" in text and "CRL Distribution Points" in text
+
+
+def test_audit_certificate_carries_the_audit_log_eku_only(sealing_instance: TestInstance) -> None:
+    from asn1crypto import x509 as asn1_x509
+
+    from openseal.core.pki.profiles import AUDIT_LOG_EKU
+
+    with sealing_instance.wiring.context() as c:
+        signer = c.pki.audit_signer()
+    cert = asn1_x509.Certificate.load(signer.certificates()[0])
+    eku = [e for e in cert["tbs_certificate"]["extensions"]
+           if e["extn_id"].native == "extended_key_usage"]
+    assert len(eku) == 1 and eku[0]["critical"].native is True
+    assert eku[0]["extn_value"].native == [AUDIT_LOG_EKU]

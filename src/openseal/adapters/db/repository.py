@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
+from openseal.adapters.db.audit_repository import SqlAuditLog
 from openseal.adapters.db.tables import (
     CertificateRow,
     InstanceRow,
@@ -33,9 +33,8 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-class SqlRepositories:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+class SqlRepositories(SqlAuditLog):
+    """Every repository of one unit of work (the audit log's included)."""
 
     # instance -----------------------------------------------------------------------------
     def get_instance(self) -> InstanceRecord | None:
@@ -43,12 +42,19 @@ class SqlRepositories:
         if row is None:
             return None
         return InstanceRecord(row.name, row.root_cert_id, row.tsa_cert_id,
-                              _utc(row.created_at) or row.created_at)
+                              _utc(row.created_at) or row.created_at, row.audit_cert_id)
 
     def add_instance(self, record: InstanceRecord) -> None:
         self.session.add(InstanceRow(id=1, name=record.name, root_cert_id=record.root_cert_id,
                                      tsa_cert_id=record.tsa_cert_id,
-                                     created_at=record.created_at))
+                                     created_at=record.created_at,
+                                     audit_cert_id=record.audit_cert_id))
+
+    def set_audit_certificate(self, cert_id: str) -> None:
+        row = self.session.get(InstanceRow, 1)
+        assert row is not None
+        row.audit_cert_id = cert_id
+        self.session.flush()
 
     # certificates -------------------------------------------------------------------------
     def add_certificate(self, record: CertificateRecord) -> None:

@@ -19,6 +19,7 @@ class InstanceRow(Base):
     root_cert_id: Mapped[str] = mapped_column(String(36))
     tsa_cert_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    audit_cert_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class CertificateRow(Base):
@@ -75,3 +76,37 @@ class SealedDocumentRow(Base):
     output_sha256: Mapped[str] = mapped_column(String(64), index=True)
     output_size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditHeadRow(Base):
+    """One row: the log's size and last entry hash. Updating it first serialises appends."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(400))
+    outcome: Mapped[str] = mapped_column(String(20))
+    client_addr: Mapped[str | None] = mapped_column(String(100))
+    agent: Mapped[str | None] = mapped_column(String(400))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpointRow(Base):
+    __tablename__ = "audit_checkpoints"
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    document: Mapped[str] = mapped_column(Text)

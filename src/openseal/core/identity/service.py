@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.identity.uscc import validate_uscc
 from openseal.core.pki.service import PkiService
@@ -15,7 +16,8 @@ MAX_NAME = 100
 
 
 def create_organization(
-    repos: Repositories, pki: PkiService, clock: Clock, name: str, uscc: str
+    repos: Repositories, pki: PkiService, clock: Clock, name: str, uscc: str, *,
+    audit: AuditRecorder,
 ) -> OrganizationRecord:
     """Register an organisation and issue its CA. Raises InvalidInput or Conflict."""
     name = name.strip()
@@ -31,6 +33,8 @@ def create_organization(
     ca = pki.issue_org_ca(org_id, name, code)
     record = OrganizationRecord(org_id, name, code, ca.id, clock.now())
     repos.add_organization(record)
+    audit.record("org.create", org_id=org_id, target=f"org:{org_id}",
+                 details={"name": name, "uscc": code, "ca_cert": ca.id})
     return record
 
 

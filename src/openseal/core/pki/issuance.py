@@ -15,7 +15,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509
 
 from openseal.core.keys.model import KeyStore
-from openseal.core.pki.profiles import CertificateProfile, CertificateRole
+from openseal.core.pki.profiles import AUDIT_LOG_EKU, CertificateProfile, CertificateRole
 
 BACKDATE = timedelta(minutes=5)
 
@@ -97,6 +97,8 @@ def _extensions(
                          {"key_identifier": key_identifier(issuer_key)}))
     if profile.role is CertificateRole.TSA:
         exts.append(_ext("extended_key_usage", ["time_stamping"], critical=True))
+    if profile.role is CertificateRole.AUDIT:
+        exts.append(_ext("extended_key_usage", [AUDIT_LOG_EKU], critical=True))
     if profile.crl_url:
         exts.append(_ext("crl_distribution_points", [{
             "distribution_point": {"full_name": [_uri(profile.crl_url)]}}]))

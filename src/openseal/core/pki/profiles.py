@@ -16,6 +16,7 @@ class CertificateRole(StrEnum):
     ORG_CA = "org-ca"
     SEAL = "seal"
     TSA = "tsa"
+    AUDIT = "audit"
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,16 @@ class CertificateProfile:
         return self.role in (CertificateRole.ROOT_CA, CertificateRole.ORG_CA)
 
 
+# Extended key usage that only the audit-log signing certificate carries, so no other
+# certificate under the platform root (a TSA's, a seal's) can sign checkpoints. It sits under
+# the same placeholder arc as the TSA policy until OpenSeal has an enterprise number.
+AUDIT_LOG_EKU = "1.3.6.1.4.1.55555.1.2"
+
 ROOT_LIFETIME = timedelta(days=20 * 365)
 ORG_CA_LIFETIME = timedelta(days=10 * 365)
 SEAL_LIFETIME = timedelta(days=3 * 365)
 TSA_LIFETIME = timedelta(days=10 * 365)
+AUDIT_LIFETIME = timedelta(days=10 * 365)
 
 
 def root_ca_profile(instance_name: str) -> CertificateProfile:
@@ -77,3 +84,9 @@ def seal_profile(
 def tsa_profile(instance_name: str) -> CertificateProfile:
     subject = SubjectInfo(f"{instance_name} Timestamp Authority", instance_name)
     return CertificateProfile(CertificateRole.TSA, subject, TSA_LIFETIME)
+
+
+def audit_profile(instance_name: str) -> CertificateProfile:
+    """The key that signs audit checkpoints (signed tree heads)."""
+    subject = SubjectInfo(f"{instance_name} Audit Log", instance_name)
+    return CertificateProfile(CertificateRole.AUDIT, subject, AUDIT_LIFETIME)

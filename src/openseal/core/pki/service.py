@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from asn1crypto import x509
 
+from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki import profiles
+from openseal.core.pki.audit_signer import PkiAuditSigner
 from openseal.core.pki.issuance import Issuer, certificate_from_der, issue_certificate
 from openseal.core.pki.profiles import CertificateProfile, CertificateRole
 from openseal.core.pki.tsa import TimestampAuthority, TsaIdentity
@@ -23,10 +26,14 @@ def not_initialised() -> NotFound:
 
 
 class PkiService:
-    def __init__(self, repos: Repositories, keystore: KeyStore, clock: Clock) -> None:
+    def __init__(
+        self, repos: Repositories, keystore: KeyStore, clock: Clock,
+        recorder: AuditRecorder | None = None,
+    ) -> None:
         self._repos = repos
         self._keys = keystore
         self._clock = clock
+        self._recorder = recorder
 
     def init_instance(self, name: str) -> InstanceRecord:
         """Create the platform root CA and the TSA certificate. Conflict if done before."""
@@ -34,9 +41,29 @@ class PkiService:
             raise Conflict("ALREADY_INITIALISED", "实例已初始化", "The instance is initialised")
         root = self._issue(profiles.root_ca_profile(name), None, org_id=None)
         tsa = self._issue(profiles.tsa_profile(name), root, org_id=None)
-        record = InstanceRecord(name, root.id, tsa.id, self._clock.now())
+        audit = self._issue(profiles.audit_profile(name), root, org_id=None)
+        record = InstanceRecord(name, root.id, tsa.id, self._clock.now(), audit.id)
         self._repos.add_instance(record)
+        if self._recorder is not None:
+            self._recorder.record("instance.init", target=f"instance:{name}",
+                                  details={"root_cert": root.id, "tsa_cert": tsa.id,
+                                           "audit_cert": audit.id})
         return record
+
+    def audit_signer(self) -> PkiAuditSigner:
+        """The checkpoint signer; issues the audit certificate for instances made before it."""
+        instance = self._instance()
+        cert_id = instance.audit_cert_id
+        if cert_id is None:
+            root = self._cert(instance.root_cert_id)
+            cert_id = self._issue(profiles.audit_profile(instance.name), root, org_id=None).id
+            self._repos.set_audit_certificate(cert_id)
+        record = self._cert(cert_id)
+        assert record.key_id is not None
+        chain = (record.der, *(c.dump() for c in self.chain(cert_id)))
+        log_id = hashlib.sha256(self._cert(instance.root_cert_id).der).hexdigest()[:32]
+        return PkiAuditSigner(log_id, record.key_id, self._keys, chain,
+                              self.timestamp_authority())
 
     def issue_org_ca(self, org_id: str, org_name: str, uscc: str) -> CertificateRecord:
         root = self._cert(self._instance().root_cert_id)
@@ -60,6 +87,9 @@ class PkiService:
             record = self._cert(record.issuer_id)
             chain.append(certificate_from_der(record.der))
         return tuple(chain)
+
+    def certificate_serial(self, cert_id: str) -> str:
+        return self._cert(cert_id).serial_hex
 
     def certificate(self, cert_id: str) -> x509.Certificate:
         return certificate_from_der(self._cert(cert_id).der)
@@ -99,6 +129,12 @@ class PkiService:
         record = _record(cert_id, profile.role, cert, key_id,
                          issuer.id if issuer else cert_id, org_id)
         self._repos.add_certificate(record)
+        if self._recorder is not None:
+            self._recorder.record(
+                "cert.issue", org_id=org_id, target=f"cert:{cert_id}",
+                details={"role": profile.role.value, "serial": record.serial_hex,
+                         "subject": record.subject, "issuer_cert": record.issuer_id,
+                         "issuer_key": signer.key_id})
         return record
 
 

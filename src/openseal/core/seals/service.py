@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
+from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.identity.service import find_organization
 from openseal.core.pki.service import PkiService
@@ -32,7 +34,8 @@ class SealOrder:
 
 
 def create_seal(
-    repos: Repositories, pki: PkiService, clock: Clock, order: SealOrder, base_url: str
+    repos: Repositories, pki: PkiService, clock: Clock, order: SealOrder, base_url: str, *,
+    audit: AuditRecorder,
 ) -> SealRecord:
     """Create a seal with its own key and certificate. Raises InvalidInput / NotFound."""
     org = find_organization(repos, order.org)
@@ -51,6 +54,10 @@ def create_seal(
     record = SealRecord(str(uuid.uuid4()), org.id, name, design, cert.key_id, cert.id, art,
                         "active", clock.now())
     repos.add_seal(record)
+    audit.record("seal.create", org_id=org.id, target=f"seal:{record.id}", details={
+        "name": name, "type": seal_type.value, "cert": cert.id, "cert_serial": cert.serial_hex,
+        "image": "upload" if order.image is not None else "drawn",
+        "image_sha256": hashlib.sha256(art.png).hexdigest()})
     return record
 
 

@@ -7,6 +7,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.service import PkiService
@@ -15,6 +16,7 @@ from openseal.core.ports import Repositories
 from openseal.core.records import SealedDocumentRecord, SealRecord
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.appearance import SealImage
+from openseal.core.signing.inspect import timestamp_serial
 from openseal.core.signing.pdf import PdfSealer, SealRequest
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.errors import Conflict
@@ -53,7 +55,8 @@ def _build_sealer(seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfS
 
 def seal_document(
     repos: Repositories, pki: PkiService, keystore: KeyStore, clock: Clock,
-    cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest,
+    cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
+    audit: AuditRecorder,
 ) -> SealedDocument:
     """Seal ``pdf``; the caller commits the returned record together with the output."""
     seal = find_seal(repos, seal_ref)
@@ -67,4 +70,9 @@ def seal_document(
         output_sha256=hashlib.sha256(sealed).hexdigest(), output_size=len(sealed),
         created_at=clock.now())
     repos.add_sealed_document(record)
+    audit.record("seal.use", org_id=seal.org_id, target=f"seal:{seal.id}", details={
+        "document": record.id, "input_sha256": record.input_sha256,
+        "output_sha256": record.output_sha256, "field": field_name,
+        "cert_serial": pki.certificate_serial(seal.cert_id),
+        "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page})
     return SealedDocument(sealed, record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 from functools import lru_cache
@@ -11,7 +12,15 @@ import typer
 
 from openseal.bootstrap import Wiring, load_master_key
 from openseal.config import Settings
-from openseal.interfaces.cli import demo_cmds, org_cmds, pki_cmds, seal_cmds, sign_cmds
+from openseal.core.audit.recorder import Actor
+from openseal.interfaces.cli import (
+    audit_cmds,
+    demo_cmds,
+    org_cmds,
+    pki_cmds,
+    seal_cmds,
+    sign_cmds,
+)
 from openseal.interfaces.cli.output import emit, lang, translated_errors
 
 app = typer.Typer(help="OpenSeal 电子印章 / electronic seals", no_args_is_help=True,
@@ -20,7 +29,14 @@ app = typer.Typer(help="OpenSeal 电子印章 / electronic seals", no_args_is_he
 
 @lru_cache(maxsize=1)
 def wiring() -> Wiring:
-    return Wiring(Settings())
+    return Wiring(Settings(), actor=Actor(f"cli:{_os_user()}"))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
 
 
 @app.command()
@@ -51,6 +67,7 @@ seal_cmds.register(app, wiring)
 pki_cmds.register(app, wiring)
 sign_cmds.register(app, wiring)
 demo_cmds.register(app, wiring)
+audit_cmds.register(app, wiring)
 
 
 def main() -> None:

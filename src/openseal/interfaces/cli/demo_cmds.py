@@ -57,7 +57,7 @@ def _prepare(c: Context) -> dict[str, SealRecord]:
     if c.repos.get_instance() is None:
         c.pki.init_instance(c.settings.instance_name)
     org = c.repos.get_organization(DEMO_ORG[1]) or create_organization(
-        c.repos, c.pki, c.clock, *DEMO_ORG)
+        c.repos, c.pki, c.clock, *DEMO_ORG, audit=c.audit)
     return {kind: _seal(c, org, kind, name, extra) for kind, name, extra in DEMO_SEALS}
 
 
@@ -67,7 +67,7 @@ def _seal(c: Context, org: OrganizationRecord, kind: str, name: str,
     if existing:
         return existing[0]
     return create_seal(c.repos, c.pki, c.clock, SealOrder(org.id, kind, name, **extra),
-                       c.settings.base_url)
+                       c.settings.base_url, audit=c.audit)
 
 
 def _write_images(seals: dict[str, SealRecord], out: Path) -> None:
@@ -86,7 +86,7 @@ def _seal_sample(w: Wiring, seals: dict[str, SealRecord], target: Path) -> Path:
                  x: float = x, y: float = y) -> bytes:
             request = SealRequest(Placement(page, x, y), "同意 / approved", "北京 Beijing")
             return seal_document(c.repos, c.pki, c.keystore, c.clock, cache,
-                                 seals[kind].id, data, request).pdf
+                                 seals[kind].id, data, request, audit=c.audit).pdf
         data = w.run(step)
     write_atomically(target, data)
     return target

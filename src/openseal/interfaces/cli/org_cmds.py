@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openseal.bootstrap import Wiring
+from openseal.bootstrap import Refusal, Wiring
 from openseal.core.identity.service import create_organization
 from openseal.interfaces.cli.output import emit, translated_errors
 
@@ -27,7 +27,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         with translated_errors(as_json):
             w = wiring()
             w.require_schema()
-            rec = w.run(lambda c: create_organization(c.repos, c.pki, c.clock, name, uscc))
+            rec = w.run(lambda c: create_organization(c.repos, c.pki, c.clock, name, uscc,
+                                                      audit=c.audit),
+                        Refusal("org.create", details={"name": name, "uscc": uscc}))
             emit({"id": rec.id, "name": rec.name, "uscc": rec.uscc}, as_json,
                  lambda: typer.echo(rec.id))
 

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openseal.bootstrap import Context, Wiring
+from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
 from openseal.core.seals.service import SealOrder, create_seal, find_seal
@@ -43,7 +43,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             w = wiring()
             w.require_schema()
             rec = w.run(lambda c: create_seal(c.repos, c.pki, c.clock, order,
-                                              c.settings.base_url))
+                                              c.settings.base_url, audit=c.audit),
+                        Refusal("seal.create", details={"org": org, "type": seal_type,
+                                                        "name": name}))
             emit(_seal_dict(rec), as_json, lambda: typer.echo(rec.id))
 
     @seal.command("list")

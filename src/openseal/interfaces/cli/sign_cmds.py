@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from openseal.bootstrap import Wiring
+from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
-from openseal.core.signing.service import SealerCache, seal_document
+from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
 from openseal.core.verification import verify_pdf
 from openseal.interfaces.cli.files import StagedFile
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
@@ -39,16 +41,22 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             request = SealRequest(Placement(page, x, y, size), reason, location)
             w = wiring()
             w.require_schema()
-            staged: StagedFile | None = None
+            staged: list[StagedFile] = []
+
+            def use_case(c: Context) -> SealedDocument:
+                done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, seal, pdf,
+                                     request, audit=c.audit)
+                staged.append(StagedFile(out, done.pdf))
+                return done
+
+            refusal = Refusal("seal.use", target=f"seal:{seal}", details={
+                "input_sha256": hashlib.sha256(pdf).hexdigest(), "file": infile.name})
             try:
-                with w.context() as c:
-                    done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers,
-                                         seal, pdf, request)
-                    staged = StagedFile(out, done.pdf)
-                staged.publish()  # the file appears only after the record is committed
+                done = w.run(use_case, refusal)
+                staged[0].publish()  # the file appears only after the record is committed
             finally:
-                if staged is not None:
-                    staged.discard()
+                for item in staged:
+                    item.discard()
             r = done.record
             emit({"id": r.id, "out": str(out), "seal_id": r.seal_id, "field": r.field_name,
                   "sha256": r.output_sha256, "size": r.output_size}, as_json,
@@ -67,8 +75,23 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                 read_input(path))]
             roots += _own_roots(wiring)
             report = verify_pdf(data, trust_roots=roots, filename=str(file))
+            _record_verification(wiring, report.to_dict())
             emit(report.to_dict(), as_json, lambda: typer.echo(report.summary(lang())))
         raise typer.Exit(VERIFY_EXIT[report.verdict])
+
+
+def _record_verification(wiring: Callable[[], Wiring], report: dict[str, Any]) -> None:
+    """Verification requests go into the audit log when configured and there is one."""
+    w = wiring()
+    if not w.settings.audit_verifications:
+        return
+    try:
+        w.require_schema()
+        w.run(lambda c: c.audit.record("document.verify", target=f"sha256:{report['sha256']}",
+                                       details={"verdict": report["verdict"],
+                                                "reasons": report["reasons"]}))
+    except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
+        return
 
 
 def _own_roots(wiring: Callable[[], Wiring]) -> list:  # type: ignore[type-arg]

@@ -103,3 +103,5 @@ def _print_result(out: Path, sealed: Path, roots: Path, summary: str) -> None:
     home = sealed.parent.parent
     typer.echo(("试试：" if zh else "Try: ")
                + f"OPENSEAL_HOME={home} {command} verify {sealed} --json")
+    typer.echo(("审计日志：" if zh else "Audit trail: ")
+               + f"OPENSEAL_HOME={home} {command} audit list")

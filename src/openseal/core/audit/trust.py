@@ -6,12 +6,10 @@ is soft-fail because an offline verifier has no CRL or OCSP to consult.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from asn1crypto import cms, x509
 from cryptography.exceptions import InvalidSignature
@@ -21,6 +19,7 @@ from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
+from openseal.core.aio import run_sync
 from openseal.core.audit.canonical import format_time
 from openseal.core.audit.model import HASH_HEX
 
@@ -33,8 +32,6 @@ CHECKPOINT_BAD_TIMESTAMP = "CHECKPOINT_BAD_TIMESTAMP"
 CHECKPOINT_MALFORMED = "CHECKPOINT_MALFORMED"
 TIMESTAMP_TOLERANCE = timedelta(minutes=5)
 
-T = TypeVar("T")
-
 
 def check_checkpoint(cp: Checkpoint, trust_roots: Sequence[x509.Certificate], *,
                      at: datetime | None, signer_eku: str | None) -> list[str]:
@@ -42,7 +39,7 @@ def check_checkpoint(cp: Checkpoint, trust_roots: Sequence[x509.Certificate], *,
     certs = _parse(cp)
     if certs is None:
         return [CHECKPOINT_MALFORMED]
-    signer_ok, timestamp_ok = _run(_both(cp, certs, trust_roots, at or cp.time, signer_eku))
+    signer_ok, timestamp_ok = run_sync(_both(cp, certs, trust_roots, at or cp.time, signer_eku))
     problems = [] if signer_ok else [CHECKPOINT_UNTRUSTED_SIGNER]
     if not _signature_ok(certs[0], cp.payload(), cp.signature):
         problems.append(CHECKPOINT_BAD_SIGNATURE)
@@ -115,16 +112,6 @@ async def _timestamp_ok(cp: Checkpoint, roots: Sequence[x509.Certificate],
     except Exception:  # noqa: BLE001 - a token pyHanko cannot read is a bad token
         return False
     return status.trusted and abs(status.timestamp - cp.time) <= TIMESTAMP_TOLERANCE
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion, also when called from inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 __all__ = ["CHECKPOINT_BAD_SIGNATURE", "CHECKPOINT_BAD_TIMESTAMP", "CHECKPOINT_MALFORMED",

@@ -10,15 +10,12 @@ every signature is.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
-from collections.abc import Coroutine
 from dataclasses import replace
-from typing import Any, TypeVar
 
 from asn1crypto import x509
 
+from openseal.core.aio import run_sync
 from openseal.core.verification import reasons as R
 from openseal.core.verification.byterange import unsigned_trailing_bytes
 from openseal.core.verification.pdf import (
@@ -43,7 +40,6 @@ from openseal.core.verification.signature import Checked, Inputs, check_field
 __all__ = ["INDETERMINATE", "INVALID", "REASONS", "VALID", "SignatureReport",
            "VerificationPolicy", "VerificationReport", "verify_pdf"]
 
-T = TypeVar("T")
 
 
 def verify_pdf(data: bytes, trust_roots: list[x509.Certificate], filename: str | None = None,
@@ -53,19 +49,9 @@ def verify_pdf(data: bytes, trust_roots: list[x509.Certificate], filename: str |
                               sha256=hashlib.sha256(data).hexdigest())
     quiet_tracebacks()
     try:
-        return _run(_verify(data, list(trust_roots), policy, base))
+        return run_sync(_verify(data, list(trust_roots), policy, base))
     except Exception as exc:  # noqa: BLE001 - STANDARDS §5.2: never a crash, never VALID
         return _with(base, (R.MALFORMED_PDF,), details=(f"{type(exc).__name__}: {exc}",))
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion, also when called from inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 async def _verify(data: bytes, roots: list[x509.Certificate], policy: VerificationPolicy,

@@ -98,22 +98,23 @@ class Wiring:
             raise not_initialised()
 
     @contextmanager
-    def context(self) -> Iterator[Context]:
+    def context(self, actor: Actor | None = None) -> Iterator[Context]:
         """One unit of work. Prefer ``run``, which also keeps checkpoints coming."""
         with unit_of_work(self.sessions) as session:
             repos = SqlRepositories(session)
-            audit = AuditRecorder(repos, self.clock, self.actor)
+            audit = AuditRecorder(repos, self.clock, actor or self.actor)
             pki = PkiService(repos, self.keystore, self.clock, audit)
             yield Context(repos, pki, self.keystore, self.clock, self.settings, audit)
 
-    def run(self, use_case: Callable[[Context], T], refusal: Refusal | None = None) -> T:
+    def run(self, use_case: Callable[[Context], T], refusal: Refusal | None = None,
+            actor: Actor | None = None) -> T:
         """Run ``use_case`` in one transaction; record a refusal; checkpoint when due."""
         try:
-            with self.context() as ctx:
+            with self.context(actor) as ctx:
                 result = use_case(ctx)
         except OpenSealError as exc:
             if refusal is not None:
-                self._record_refusal(refusal, exc)
+                self._record_refusal(refusal, exc, actor)
             raise
         try:
             self.checkpoint_if_due()
@@ -122,9 +123,10 @@ class Wiring:
             logging.getLogger(__name__).warning("audit checkpoint failed", exc_info=True)
         return result
 
-    def _record_refusal(self, refusal: Refusal, exc: OpenSealError) -> None:
+    def _record_refusal(self, refusal: Refusal, exc: OpenSealError,
+                        actor: Actor | None) -> None:
         try:
-            with self.context() as ctx:
+            with self.context(actor) as ctx:
                 ctx.audit.record(refusal.action, "refused", org_id=refusal.org_id,
                                  target=refusal.target,
                                  details={**refusal.details, "error": exc.code})

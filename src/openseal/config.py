@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     audit_checkpoint_seconds: int = 3600
     audit_witness_dir: Path | None = None
     audit_verifications: bool = True
+    max_upload_bytes: int = 50 * 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,6 +19,7 @@ from openseal.interfaces.cli import (
     org_cmds,
     pki_cmds,
     seal_cmds,
+    serve_cmds,
     sign_cmds,
 )
 from openseal.interfaces.cli.output import emit, lang, translated_errors
@@ -68,6 +69,7 @@ pki_cmds.register(app, wiring)
 sign_cmds.register(app, wiring)
 demo_cmds.register(app, wiring)
 audit_cmds.register(app, wiring)
+serve_cmds.register(app, wiring)
 
 
 def main() -> None:

@@ -1,0 +1,80 @@
+"""Errors over HTTP: RFC 9457 problem details with a stable ``code``, translated once here.
+
+No response ever carries a stack trace; unexpected faults are logged and answered as
+INTERNAL_ERROR.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openseal.errors import (
+    Conflict,
+    IntegrityViolation,
+    InvalidInput,
+    NotFound,
+    OpenSealError,
+    PermissionDenied,
+    Unavailable,
+)
+
+PROBLEM = "application/problem+json"
+# The one error -> HTTP status table of the API.
+STATUS: dict[type[OpenSealError], int] = {
+    InvalidInput: 422, NotFound: 404, Conflict: 409, PermissionDenied: 403,
+    IntegrityViolation: 409, Unavailable: 503,
+}
+# Codes whose status is more specific than their kind's.
+STATUS_BY_CODE = {"NOT_A_PDF": 415, "UPLOAD_TOO_LARGE": 413, "NOT_INITIALISED": 503}
+
+
+def language(request: Request) -> str:
+    accepted = request.headers.get("accept-language", "zh").lower()
+    return "en" if accepted.startswith("en") else "zh"
+
+
+def problem(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    body = {"type": "about:blank", "title": code, "status": status, "code": code,
+            "detail": message, **extra}
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def status_of(exc: OpenSealError) -> int:
+    if exc.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[exc.code]
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(OpenSealError)
+    async def domain_error(request: Request, exc: OpenSealError) -> JSONResponse:
+        extra = {k: v for k, v in exc.to_dict(language(request)).items()
+                 if k not in ("error", "kind", "message")}
+        return problem(status_of(exc), exc.code, exc.message(language(request)), **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
+        zh = language(request) == "zh"
+        return problem(422, "REQUEST_INVALID", "请求参数不正确" if zh else "Invalid request",
+                       fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        logging.getLogger("openseal.api").error("unhandled error", exc_info=exc)
+        zh = language(request) == "zh"
+        return problem(500, "INTERNAL_ERROR", "内部错误，操作未完成" if zh
+                       else "Internal error; nothing was changed")

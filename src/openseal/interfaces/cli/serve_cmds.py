@@ -1,0 +1,27 @@
+"""openseal serve: the REST API (and, later, the web console) with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from openseal.bootstrap import Wiring
+from openseal.interfaces.cli.output import lang, translated_errors
+
+
+def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
+    @app.command()
+    def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+              port: int = typer.Option(8000, help="Port"),
+              workers: int = typer.Option(1, help="Worker processes")) -> None:
+        """Run the server: REST API under /api/v1, OpenAPI at /openapi.json, docs at /docs."""
+        import uvicorn
+
+        with translated_errors(False):
+            wiring().require_schema()
+        url = f"http://{host}:{port}"
+        typer.echo(("OpenSeal 服务地址：" if lang() == "zh" else "OpenSeal listening on ")
+                   + f"{url}  (API docs: {url}/docs)")
+        uvicorn.run("openseal.interfaces.api.app:create_app", factory=True, host=host,
+                    port=port, workers=workers, log_level="warning")

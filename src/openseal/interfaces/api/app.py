@@ -15,9 +15,32 @@ from openseal.interfaces.api.routes import health, pki, verify
 def create_app(wiring: Wiring | None = None) -> FastAPI:
     """Build the app around ``wiring`` (by default from OPENSEAL_* settings)."""
     app = FastAPI(title="OpenSeal", version=__version__,
-                  description="OpenSeal 电子印章 / electronic seals: REST API")
+                  description="OpenSeal 电子印章 / electronic seals: REST API",
+                  responses=problems.ERROR_RESPONSES)
+    app.openapi_schema = None
+    _publish_problem_schema(app)
     app.state.wiring = wiring or Wiring(Settings(), actor=Actor("api"))
     problems.install(app)
     for router in (health.router, verify.router, pki.router):
         app.include_router(router)
     return app
+
+
+def _publish_problem_schema(app: FastAPI) -> None:
+    """Add the Problem schema the error responses refer to."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = problems.Problem.model_json_schema()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    operation.get("responses", {}).pop("422", None)
+                    operation["responses"]["422"] = problems.ERROR_RESPONSES[422]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -7,10 +7,12 @@ INTERNAL_ERROR.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openseal.errors import (
@@ -24,6 +26,33 @@ from openseal.errors import (
 )
 
 PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with OpenSeal's stable error ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    code: str
+    detail: str
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# Declared on every operation, so the OpenAPI document says what errors look like.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("Malformed request"), 404: _documented("Not found"),
+    405: _documented("Method not allowed"),
+    409: _documented("Conflict"), 413: _documented("Upload too large"),
+    415: _documented("Unsupported media type"), 422: _documented("Invalid input"),
+    500: _documented("Internal error (never with a stack trace)"),
+    503: _documented("Unavailable; retry later"),
+}
 # The one error -> HTTP status table of the API.
 STATUS: dict[type[OpenSealError], int] = {
     InvalidInput: 422, NotFound: 404, Conflict: 409, PermissionDenied: 403,
@@ -38,11 +67,12 @@ def language(request: Request) -> str:
     return "en" if accepted.startswith("en") else "zh"
 
 
-def problem(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+            **extra: object) -> JSONResponse:
     body = {"type": "about:blank", "title": code, "status": status, "code": code,
             "detail": message, **extra}
-    headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    all_headers = {**({"Retry-After": "5"} if status == 503 else {}), **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=all_headers)
 
 
 def status_of(exc: OpenSealError) -> int:
@@ -70,7 +100,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail))
+        # Keep the framework's headers (Allow on 405, ...): RFC 9110 requires them.
+        return problem(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail),
+                       headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,9 @@ router = APIRouter(tags=["pki"])
 MAX_TSA_REQUEST = 64 * 1024
 
 
-@router.get("/api/v1/pki/roots.pem", response_class=Response)
+@router.get("/api/v1/pki/roots.pem", response_class=Response, responses={200: {
+    "description": "PEM certificates", "content": {"application/x-pem-file": {
+        "schema": {"type": "string"}}}}})
 def roots(w: Wiring = Depends(wiring)) -> Response:
     """The trust anchors an outside validator needs (same as `openseal ca export`)."""
     anchors = w.run(lambda c: c.pki.trust_anchors())
@@ -23,7 +25,15 @@ def roots(w: Wiring = Depends(wiring)) -> Response:
                     media_type="application/x-pem-file")
 
 
-@router.post("/tsa", response_class=Response)
+TSA_OPENAPI = {
+    "requestBody": {"required": True, "content": {"application/timestamp-query": {
+        "schema": {"type": "string", "format": "binary"}}}},
+    "responses": {"200": {"description": "RFC 3161 TimeStampResp", "content": {
+        "application/timestamp-reply": {"schema": {"type": "string", "format": "binary"}}}}},
+}
+
+
+@router.post("/tsa", response_class=Response, openapi_extra=TSA_OPENAPI)
 async def timestamp(request: Request, w: Wiring = Depends(wiring)) -> Response:
     """RFC 3161 over HTTP: application/timestamp-query in, application/timestamp-reply out."""
     if request.headers.get("content-type", "").split(";")[0] != "application/timestamp-query":

@@ -10,7 +10,7 @@ import pytest
 APT_PACKAGE = {
     "pdfsig": "poppler-utils", "pdftoppm": "poppler-utils", "qpdf": "qpdf",
     "gs": "ghostscript", "certutil": "libnss3-tools", "openssl": "openssl",
-    "softhsm2-util": "softhsm2",
+    "softhsm2-util": "softhsm2", "zbarimg": "zbar-tools",
 }
 
 

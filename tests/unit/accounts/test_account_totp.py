@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pyotp
@@ -21,6 +21,7 @@ from openseal.core.accounts.totp import (
 )
 from openseal.core.clock import FixedClock
 from openseal.errors import PermissionDenied
+from tests.support.tools import require_tool
 
 # the middle of a 30-second step, so "previous step" is unambiguous
 NOW = datetime(2025, 3, 1, 8, 0, 15, tzinfo=UTC)
@@ -61,11 +62,15 @@ def test_qr_png_is_a_png() -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width == image.height >= 100
-    zbarimg = shutil.which("zbarimg")
-    if zbarimg:  # optional independent decoder
-        out = subprocess.run([zbarimg, "--raw", "-q", "-"], input=png, capture_output=True,
-                             check=True).stdout.decode().strip()
-        assert out == uri
+
+
+def test_qr_code_decodes_to_the_uri_with_zbar(tmp_path: Path) -> None:
+    zbarimg = require_tool("zbarimg")  # an independent decoder
+    uri = provisioning_uri(SECRET, "alice@example.com")
+    (tmp_path / "qr.png").write_bytes(qr_png(uri))
+    out = subprocess.run([zbarimg, "--raw", "-q", str(tmp_path / "qr.png")],
+                         capture_output=True, check=True).stdout.decode().strip()
+    assert out == uri
 
 
 def test_the_right_code_passes_and_returns_its_step() -> None:

@@ -68,6 +68,12 @@ class SqlAuditLog:
                                             time=record.time, document=record.document))
         self.session.flush()
 
+    def latest_checkpoint(self) -> CheckpointRecord | None:
+        query = select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
+        row = self.session.scalars(query).first()
+        return CheckpointRecord(row.size, row.root_hash, _utc(row.time), row.document) \
+            if row else None
+
     def list_checkpoints(self) -> list[CheckpointRecord]:
         query = select(AuditCheckpointRow).order_by(AuditCheckpointRow.size)
         return [CheckpointRecord(r.size, r.root_hash, _utc(r.time), r.document)

@@ -30,6 +30,7 @@ class CheckpointStore(Protocol):
     def audit_entry_hashes(self, size: int | None = None) -> list[str]: ...
     def add_checkpoint(self, record: CheckpointRecord) -> None: ...
     def list_checkpoints(self) -> list[CheckpointRecord]: ...
+    def latest_checkpoint(self) -> CheckpointRecord | None: ...
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,9 @@ def tree_root(entry_hashes: Sequence[str]) -> str:
 
 def checkpoint_due(store: CheckpointStore, clock: Clock, policy: CheckpointPolicy) -> bool:
     size = store.audit_size()
-    done = store.list_checkpoints()
-    if not done:
+    last = store.latest_checkpoint()
+    if last is None:
         return size > 0
-    last = done[-1]
     new_entries = size - last.size
     elapsed = clock.now() - last.time
     return new_entries >= policy.every_entries or (

@@ -91,8 +91,8 @@ def _export_lines(c: Context, first: int, last: int | None) -> list[str]:
 
 def _proof(w: Wiring, seq: int) -> dict[str, Any]:
     def latest(c: Context) -> tuple[list[str], str | None]:
-        done = c.repos.list_checkpoints()
-        return c.repos.audit_entry_hashes(), done[-1].document if done else None
+        latest = c.repos.latest_checkpoint()
+        return c.repos.audit_entry_hashes(), latest.document if latest else None
     hashes, document = w.run(latest)
     if not 0 <= seq < len(hashes):
         raise NotFound("AUDIT_SEQ_NOT_FOUND", f"审计日志中没有序号 {seq}",

@@ -63,3 +63,10 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_instance(request: pytest.FixtureRequest, tmp_path: Path) -> TestInstance:
+    """A fresh instance on SQLite, then on PostgreSQL (its own database)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    return make_instance(tmp_path / "home", database_url=url)

@@ -4,24 +4,20 @@ the action it records."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
 from openseal.core.audit import inclusion_proof, root_hash, verify_inclusion, verify_log
 from openseal.core.identity.service import create_organization
 from openseal.errors import InvalidInput
-from tests.support.instance import TestInstance, make_instance
+from tests.support.instance import TestInstance
 
 WRITERS, EVENTS = 20, 50
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def instance(request: pytest.FixtureRequest, tmp_path: Path) -> TestInstance:
-    url = None
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    return make_instance(tmp_path / "home", database_url=url)
+@pytest.fixture()
+def instance(db_instance: TestInstance) -> TestInstance:
+    return db_instance
 
 
 def _write(instance: TestInstance, writer: int, errors: list[BaseException]) -> None:

@@ -11,18 +11,15 @@ from openseal.adapters.db.engine import make_engine, schema_is_current, upgrade
 from openseal.core.identity.service import create_organization
 from openseal.core.seals.service import SealOrder, create_seal
 from openseal.errors import Conflict, InvalidInput
-from tests.support.instance import ORG_USCC, TestInstance, make_instance
+from tests.support.instance import ORG_USCC, TestInstance
 from tests.support.pdfs import reportlab_pdf
 
 TABLES = {"instance", "certificates", "organizations", "seals", "sealed_documents"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def instance(request: pytest.FixtureRequest, tmp_path: Path) -> TestInstance:
-    url = None
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    return make_instance(tmp_path / "home", database_url=url)
+@pytest.fixture()
+def instance(db_instance: TestInstance) -> TestInstance:
+    return db_instance
 
 
 def test_migrations_create_the_schema(instance: TestInstance) -> None:

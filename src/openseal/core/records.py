@@ -31,6 +31,7 @@ class InstanceRecord:
     tsa_cert_id: str
     created_at: datetime
     audit_cert_id: str | None = None
+    test_root_cert_id: str | None = None  # the sandbox CA's root, never a trust anchor
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class SealRecord:
     artwork: SealArtworkRecord
     status: str
     created_at: datetime
+    sandbox: bool = False  # certified by the test CA; stamps carry a TEST / 测试 mark
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,114 @@ class CheckpointRecord:
     root_hash: str
     time: datetime
     document: str  # the checkpoint's JSON, exactly as handed out
+
+
+@dataclass(frozen=True)
+class OrganizationProfile:
+    """What a registration says about an organisation, and where its verification stands.
+
+    ``status``: "unverified" (sandbox only), "pending" (licence submitted), "verified",
+    "rejected" (sandbox only, may submit again).
+    """
+
+    org_id: str
+    status: str
+    legal_rep: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str | None
+    require_2fa: bool
+    password_max_age_days: int | None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision_reason: str | None = None
+    production_ca_cert_id: str | None = None
+
+    @property
+    def sandbox(self) -> bool:
+        return self.status != "verified"
+
+
+@dataclass(frozen=True)
+class LicenceRecord:
+    """An uploaded business licence (营业执照) with the legal representative's details."""
+
+    id: str
+    org_id: str
+    filename: str
+    media_type: str
+    sha256: str
+    content: bytes
+    legal_rep_name: str
+    legal_rep_id_number: str
+    submitted_by: str
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A person who logs in. ``org_id`` is None for a platform administrator only."""
+
+    id: str
+    org_id: str | None
+    username: str
+    display_name: str
+    email: str
+    role: str  # "platform_admin" | "org_admin" | "member"
+    password_hash: str
+    password_changed_at: datetime
+    status: str  # "active" | "disabled"
+    created_at: datetime
+    totp_secret: str | None = None  # encrypted (see core.accounts.users), None until enrolled
+    totp_enabled: bool = False
+    totp_last_step: int | None = None
+    recovery_codes: tuple[str | None, ...] = ()
+    credentials_epoch: int = 0
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    user_id: str
+    token_digest: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime  # the absolute timeout
+    credentials_epoch: int
+    client_addr: str | None
+    agent: str | None
+
+
+@dataclass(frozen=True)
+class InvitationRecord:
+    id: str
+    org_id: str
+    email: str
+    role: str
+    token_digest: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiClientRecord:
+    id: str
+    org_id: str
+    name: str
+    scopes: frozenset[str]
+    secret_digest: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ThrottleRecord:
+    key: str
+    failures: int
+    last_failure: datetime | None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, or_, select
 
+from openseal.adapters.db.accounts_repository import SqlAccounts
 from openseal.adapters.db.audit_repository import SqlAuditLog
+from openseal.adapters.db.convert import utc as _utc
 from openseal.adapters.db.tables import (
     CertificateRow,
     InstanceRow,
@@ -26,14 +26,7 @@ from openseal.core.records import (
 from openseal.core.seals.model import SealDesign, SealType
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we stored was UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
-class SqlRepositories(SqlAuditLog):
+class SqlRepositories(SqlAccounts, SqlAuditLog):
     """Every repository of one unit of work (the audit log's included)."""
 
     # instance -----------------------------------------------------------------------------
@@ -42,18 +35,26 @@ class SqlRepositories(SqlAuditLog):
         if row is None:
             return None
         return InstanceRecord(row.name, row.root_cert_id, row.tsa_cert_id,
-                              _utc(row.created_at) or row.created_at, row.audit_cert_id)
+                              _utc(row.created_at) or row.created_at, row.audit_cert_id,
+                              row.test_root_cert_id)
 
     def add_instance(self, record: InstanceRecord) -> None:
         self.session.add(InstanceRow(id=1, name=record.name, root_cert_id=record.root_cert_id,
                                      tsa_cert_id=record.tsa_cert_id,
                                      created_at=record.created_at,
-                                     audit_cert_id=record.audit_cert_id))
+                                     audit_cert_id=record.audit_cert_id,
+                                     test_root_cert_id=record.test_root_cert_id))
 
     def set_audit_certificate(self, cert_id: str) -> None:
         row = self.session.get(InstanceRow, 1)
         assert row is not None
         row.audit_cert_id = cert_id
+        self.session.flush()
+
+    def set_test_root_certificate(self, cert_id: str) -> None:
+        row = self.session.get(InstanceRow, 1)
+        assert row is not None
+        row.test_root_cert_id = cert_id
         self.session.flush()
 
     # certificates -------------------------------------------------------------------------
@@ -82,6 +83,12 @@ class SqlRepositories(SqlAuditLog):
                                          created_at=record.created_at))
         self.session.flush()
 
+    def set_organization_ca(self, org_id: str, ca_cert_id: str) -> None:
+        row = self.session.get(OrganizationRow, org_id)
+        assert row is not None
+        row.ca_cert_id = ca_cert_id
+        self.session.flush()
+
     def get_organization(self, ref: str) -> OrganizationRecord | None:
         rows = list(self.session.scalars(select(OrganizationRow).where(or_(
             OrganizationRow.id == ref, OrganizationRow.uscc == ref.upper(),
@@ -101,7 +108,7 @@ class SqlRepositories(SqlAuditLog):
             purpose=d.purpose, tax_id=d.tax_id, code=d.code, key_id=record.key_id,
             cert_id=record.cert_id, width_mm=a.width_mm, height_mm=a.height_mm,
             vector=a.vector, png=a.png, svg=a.svg, status=record.status,
-            created_at=record.created_at))
+            created_at=record.created_at, sandbox=record.sandbox))
         self.session.flush()
 
     def get_seal(self, ref: str) -> SealRecord | None:
@@ -126,6 +133,16 @@ class SqlRepositories(SqlAuditLog):
             output_size=record.output_size, created_at=record.created_at))
         self.session.flush()
 
+    def get_sealed_document(self, doc_id: str) -> SealedDocumentRecord | None:
+        row = self.session.get(SealedDocumentRow, doc_id)
+        return _sealed_document(row) if row else None
+
+    def list_sealed_documents(self, org_id: str, limit: int = 100) -> list[SealedDocumentRecord]:
+        query = (select(SealedDocumentRow).join(SealRow, SealRow.id == SealedDocumentRow.seal_id)
+                 .where(SealRow.org_id == org_id)
+                 .order_by(SealedDocumentRow.created_at.desc()).limit(limit))
+        return [_sealed_document(r) for r in self.session.scalars(query)]
+
     def count_sealed_documents(self, seal_id: str | None = None) -> int:
         query = select(func.count()).select_from(SealedDocumentRow)
         if seal_id:
@@ -141,6 +158,12 @@ def _certificate(row: CertificateRow) -> CertificateRecord:
         not_after=_utc(row.not_after) or row.not_after, revoked_at=_utc(row.revoked_at))
 
 
+def _sealed_document(row: SealedDocumentRow) -> SealedDocumentRecord:
+    return SealedDocumentRecord(row.id, row.seal_id, row.field_name, row.input_sha256,
+                                row.output_sha256, row.output_size,
+                                _utc(row.created_at) or row.created_at)
+
+
 def _organization(row: OrganizationRow) -> OrganizationRecord:
     return OrganizationRecord(row.id, row.name, row.uscc, row.ca_cert_id,
                               _utc(row.created_at) or row.created_at)
@@ -151,4 +174,4 @@ def _seal(row: SealRow) -> SealRecord:
                         row.code)
     artwork = SealArtworkRecord(row.width_mm, row.height_mm, row.vector, row.png, row.svg)
     return SealRecord(row.id, row.org_id, row.name, design, row.key_id, row.cert_id, artwork,
-                      row.status, _utc(row.created_at) or row.created_at)
+                      row.status, _utc(row.created_at) or row.created_at, row.sandbox)

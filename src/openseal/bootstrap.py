@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -26,6 +27,10 @@ from openseal.adapters.db.engine import make_engine, schema_is_current, unit_of_
 from openseal.adapters.db.repository import SqlRepositories
 from openseal.adapters.keys.software import SoftwareKeyStore
 from openseal.config import Settings
+from openseal.core.accounts.kit import AccountKit, AccountPolicy
+from openseal.core.accounts.passwords import PasswordHasher
+from openseal.core.accounts.principal import AccessDenied
+from openseal.core.accounts.secretbox import SecretBox
 from openseal.core.audit.checkpoint import Checkpoint
 from openseal.core.audit.checkpointing import (
     CheckpointPolicy,
@@ -50,6 +55,7 @@ class Context:
     clock: Clock
     settings: Settings
     audit: AuditRecorder
+    accounts: AccountKit
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,17 @@ class Wiring:
     def keystore(self) -> SoftwareKeyStore:
         return SoftwareKeyStore(self.settings.keys_dir, load_master_key(self.settings))
 
+    @cached_property
+    def accounts(self) -> AccountKit:
+        s = self.settings
+        policy = AccountPolicy(session_idle=timedelta(minutes=s.session_idle_minutes),
+                               session_absolute=timedelta(hours=s.session_absolute_hours),
+                               invitation_valid=timedelta(hours=s.invitation_hours),
+                               licence_max_bytes=s.max_licence_bytes)
+        return AccountKit(SecretBox(load_master_key(s)), policy,
+                          PasswordHasher(memory_cost=s.argon2_memory_kib,
+                                         time_cost=s.argon2_time_cost))
+
     def migrate(self) -> None:
         self.settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         upgrade(self.engine)
@@ -104,7 +121,8 @@ class Wiring:
             repos = SqlRepositories(session)
             audit = AuditRecorder(repos, self.clock, actor or self.actor)
             pki = PkiService(repos, self.keystore, self.clock, audit)
-            yield Context(repos, pki, self.keystore, self.clock, self.settings, audit)
+            yield Context(repos, pki, self.keystore, self.clock, self.settings, audit,
+                          self.accounts)
 
     def run(self, use_case: Callable[[Context], T], refusal: Refusal | None = None,
             actor: Actor | None = None) -> T:
@@ -113,6 +131,8 @@ class Wiring:
             with self.context(actor) as ctx:
                 result = use_case(ctx)
         except OpenSealError as exc:
+            if isinstance(exc, AccessDenied):
+                refusal = Refusal("authz.denied", exc.target)
             if refusal is not None:
                 self._record_refusal(refusal, exc, actor)
             raise
@@ -127,7 +147,8 @@ class Wiring:
                         actor: Actor | None) -> None:
         try:
             with self.context(actor) as ctx:
-                ctx.audit.record(refusal.action, "refused", org_id=refusal.org_id,
+                outcome = "denied" if refusal.action == "authz.denied" else "refused"
+                ctx.audit.record(refusal.action, outcome, org_id=refusal.org_id,
                                  target=refusal.target,
                                  details={**refusal.details, "error": exc.code})
         except (OpenSealError, SQLAlchemyError):

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     audit_witness_dir: Path | None = None
     audit_verifications: bool = True
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_licence_bytes: int = 10 * 1024 * 1024
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    invitation_hours: int = 72
+    cookie_secure: bool = True
+    argon2_memory_kib: int = 19_456
+    argon2_time_cost: int = 2
 
     @property
     def resolved_database_url(self) -> str:

@@ -67,3 +67,9 @@ class Unavailable(OpenSealError):
     """A dependency (timestamp authority, database, key store) is not available."""
 
     kind = "unavailable"
+
+
+class Unauthenticated(OpenSealError):
+    """No valid login, session or API credential came with the request."""
+
+    kind = "unauthenticated"

@@ -97,6 +97,19 @@ class SqlAccounts:
             .values(totp_last_step=step))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def replace_recovery_codes(self, user_id: str, old: tuple[str | None, ...],
+                               new: tuple[str | None, ...]) -> bool:
+        """Compare-and-set, so one recovery code cannot be spent twice concurrently."""
+        result = self.session.execute(
+            update(UserRow).where(UserRow.id == user_id)
+            .where(UserRow.recovery_codes == json.dumps(list(old)))
+            .values(recovery_codes=json.dumps(list(new))))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.session.execute(update(UserRow).where(UserRow.id == user_id)
+                             .values(password_hash=password_hash))
+
     # sessions -----------------------------------------------------------------------------
     def add_session(self, record: SessionRecord) -> None:
         self.session.add(SessionRow(**asdict(record)))

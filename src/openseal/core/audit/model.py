@@ -33,6 +33,7 @@ _EXPORT_KEYS = BODY_KEYS | {"type", "entry_hash"}
 class ActorKind(StrEnum):
     USER = "user"
     API = "api"
+    CLIENT = "client"
     SYSTEM = "system"
 
 

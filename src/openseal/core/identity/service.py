@@ -17,7 +17,7 @@ MAX_NAME = 100
 
 def create_organization(
     repos: Repositories, pki: PkiService, clock: Clock, name: str, uscc: str, *,
-    audit: AuditRecorder,
+    audit: AuditRecorder, sandbox: bool = False,
 ) -> OrganizationRecord:
     """Register an organisation and issue its CA. Raises InvalidInput or Conflict."""
     name = name.strip()
@@ -30,11 +30,12 @@ def create_organization(
         raise Conflict("ORG_EXISTS", f"统一社会信用代码 {code} 的单位已存在",
                        f"An organisation with credit code {code} exists", field="uscc")
     org_id = str(uuid.uuid4())
-    ca = pki.issue_org_ca(org_id, name, code)
+    ca = pki.issue_org_ca(org_id, name, code, sandbox=sandbox) if sandbox else \
+        pki.issue_org_ca(org_id, name, code)
     record = OrganizationRecord(org_id, name, code, ca.id, clock.now())
     repos.add_organization(record)
     audit.record("org.create", org_id=org_id, target=f"org:{org_id}",
-                 details={"name": name, "uscc": code, "ca_cert": ca.id})
+                 details={"name": name, "uscc": code, "ca_cert": ca.id, "sandbox": sandbox})
     return record
 
 

@@ -25,10 +25,13 @@ class SubjectInfo:
     organization: str
     organization_identifier: str | None = None
     country: str = "CN"
+    organizational_unit: str | None = None
 
     def as_name_dict(self) -> dict[str, str]:
         names = {"country_name": self.country, "organization_name": self.organization,
                  "common_name": self.common_name}
+        if self.organizational_unit:
+            names["organizational_unit_name"] = self.organizational_unit
         if self.organization_identifier:
             names["organization_identifier"] = self.organization_identifier
         return names
@@ -59,21 +62,38 @@ SEAL_LIFETIME = timedelta(days=3 * 365)
 TSA_LIFETIME = timedelta(days=10 * 365)
 AUDIT_LIFETIME = timedelta(days=10 * 365)
 
+# The organisational unit of every certificate of the sandbox (test) CA: a test seal says so
+# in its certificate as well as on its image.
+TEST_UNIT = "TEST / 测试"
+
 
 def root_ca_profile(instance_name: str) -> CertificateProfile:
     subject = SubjectInfo(common_name=f"{instance_name} Root CA", organization=instance_name)
     return CertificateProfile(CertificateRole.ROOT_CA, subject, ROOT_LIFETIME)
 
 
-def org_ca_profile(org_name: str, uscc: str) -> CertificateProfile:
-    subject = SubjectInfo(f"{org_name} 印章签发CA", org_name, uscc)
+def test_root_ca_profile(instance_name: str) -> CertificateProfile:
+    """The sandbox root: certifies unverified organisations' test seals, never trusted."""
+    subject = SubjectInfo(f"{instance_name} TEST Root CA (测试，无法律效力)", instance_name,
+                          organizational_unit=TEST_UNIT)
+    return CertificateProfile(CertificateRole.ROOT_CA, subject, ROOT_LIFETIME)
+
+
+def org_ca_profile(org_name: str, uscc: str, *, sandbox: bool = False) -> CertificateProfile:
+    if sandbox:
+        subject = SubjectInfo(f"{org_name} 测试印章签发CA (TEST)", org_name, uscc,
+                              organizational_unit=TEST_UNIT)
+    else:
+        subject = SubjectInfo(f"{org_name} 印章签发CA", org_name, uscc)
     return CertificateProfile(CertificateRole.ORG_CA, subject, ORG_CA_LIFETIME)
 
 
 def seal_profile(
-    seal_name: str, org_name: str, uscc: str, base_url: str, org_id: str
+    seal_name: str, org_name: str, uscc: str, base_url: str, org_id: str, *,
+    sandbox: bool = False,
 ) -> CertificateProfile:
-    subject = SubjectInfo(seal_name, org_name, uscc)
+    subject = SubjectInfo(seal_name, org_name, uscc,
+                          organizational_unit=TEST_UNIT if sandbox else None)
     return CertificateProfile(
         CertificateRole.SEAL, subject, SEAL_LIFETIME,
         crl_url=f"{base_url}/api/v1/pki/crl/{org_id}.crl",

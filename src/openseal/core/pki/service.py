@@ -1,4 +1,5 @@
-"""The built-in PKI: platform root, one issuing CA per organisation, seal and TSA certificates."""
+"""The built-in PKI: platform root, one issuing CA per organisation, seal and TSA certificates,
+and the sandbox (test) root that certifies unverified organisations' test seals."""
 
 from __future__ import annotations
 
@@ -23,6 +24,18 @@ from openseal.errors import Conflict, NotFound
 def not_initialised() -> NotFound:
     return NotFound("NOT_INITIALISED", "实例尚未初始化，请先运行 openseal init",
                     "The instance is not initialised; run `openseal init` first")
+
+
+def sandbox_mismatch(sandbox: bool) -> Conflict:
+    if sandbox:
+        return Conflict("SANDBOX_CA_MISMATCH",
+                        "单位处于沙箱模式，但其印章签发CA不是测试CA，不能签发测试印章证书",
+                        "The organisation is in sandbox mode but its issuing CA is not the "
+                        "test CA, so it cannot issue a test seal certificate")
+    return Conflict("SANDBOX_CA_MISMATCH",
+                    "单位的印章签发CA是测试CA，只能签发测试印章证书",
+                    "The organisation's issuing CA is the test CA; it can only issue test "
+                    "seal certificates")
 
 
 class PkiService:
@@ -65,19 +78,44 @@ class PkiService:
         return PkiAuditSigner(log_id, record.key_id, self._keys, chain,
                               self.timestamp_authority())
 
-    def issue_org_ca(self, org_id: str, org_name: str, uscc: str) -> CertificateRecord:
-        root = self._cert(self._instance().root_cert_id)
-        return self._issue(profiles.org_ca_profile(org_name, uscc), root, org_id=org_id)
+    def issue_org_ca(
+        self, org_id: str, org_name: str, uscc: str, *, sandbox: bool = False
+    ) -> CertificateRecord:
+        """The organisation's issuing CA: under the test root when ``sandbox``."""
+        root = self.test_root() if sandbox else self._cert(self._instance().root_cert_id)
+        profile = profiles.org_ca_profile(org_name, uscc, sandbox=sandbox)
+        return self._issue(profile, root, org_id=org_id)
 
     def issue_seal_certificate(
-        self, org_ca_id: str, seal_name: str, org_name: str, uscc: str, base_url: str
+        self, org_ca_id: str, seal_name: str, org_name: str, uscc: str, base_url: str, *,
+        sandbox: bool = False,
     ) -> CertificateRecord:
+        """A seal certificate from the organisation's CA; Conflict if the CA's side (test or
+        production) is not the seal's."""
         org_ca = self._cert(org_ca_id)
-        profile = profiles.seal_profile(seal_name, org_name, uscc, base_url, org_ca.org_id or "")
+        if self._under_test_root(org_ca) != sandbox:
+            raise sandbox_mismatch(sandbox)
+        profile = profiles.seal_profile(seal_name, org_name, uscc, base_url,
+                                        org_ca.org_id or "", sandbox=sandbox)
         return self._issue(profile, org_ca, org_id=org_ca.org_id)
 
     def trust_anchors(self) -> list[x509.Certificate]:
+        """The production root only: the test root is never a trust anchor."""
         return [certificate_from_der(self._cert(self._instance().root_cert_id).der)]
+
+    def test_root(self) -> CertificateRecord:
+        """The sandbox root CA, created on first use (its subject says TEST)."""
+        instance = self._instance()
+        if instance.test_root_cert_id is not None:
+            return self._cert(instance.test_root_cert_id)
+        root = self._issue(profiles.test_root_ca_profile(instance.name), None, org_id=None)
+        self._repos.set_test_root_certificate(root.id)
+        return root
+
+    def test_anchors(self) -> list[x509.Certificate]:
+        """The sandbox root, if one was made: test seals chain to it (never creates it)."""
+        cert_id = self._instance().test_root_cert_id
+        return [] if cert_id is None else [certificate_from_der(self._cert(cert_id).der)]
 
     def chain(self, cert_id: str) -> tuple[x509.Certificate, ...]:
         """The certificate's issuers, nearest first, up to and including the root."""
@@ -106,6 +144,12 @@ class PkiService:
         if instance is None:
             raise not_initialised()
         return instance
+
+    def _under_test_root(self, record: CertificateRecord) -> bool:
+        test_root_id = self._instance().test_root_cert_id
+        while record.issuer_id is not None and record.issuer_id != record.id:
+            record = self._cert(record.issuer_id)
+        return test_root_id is not None and record.id == test_root_id
 
     def _cert(self, cert_id: str) -> CertificateRecord:
         record = self._repos.get_certificate(cert_id)

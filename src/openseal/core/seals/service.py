@@ -48,17 +48,26 @@ def create_seal(
     design = SealDesign(seal_type, drawn, order.purpose or DEFAULT_PURPOSE[seal_type],
                         order.tax_id or (org.uscc if seal_type is SealType.INVOICE else None),
                         order.code)
-    art = _artwork(design, order)
-    cert = pki.issue_seal_certificate(org.ca_cert_id, name, org.name, org.uscc, base_url)
+    sandbox = is_sandboxed(repos, org.id)
+    art = _artwork(design, order, sandbox)
+    cert = pki.issue_seal_certificate(org.ca_cert_id, name, org.name, org.uscc, base_url,
+                                      sandbox=sandbox)
     assert cert.key_id is not None
     record = SealRecord(str(uuid.uuid4()), org.id, name, design, cert.key_id, cert.id, art,
-                        "active", clock.now())
+                        "active", clock.now(), sandbox=sandbox)
     repos.add_seal(record)
     audit.record("seal.create", org_id=org.id, target=f"seal:{record.id}", details={
         "name": name, "type": seal_type.value, "cert": cert.id, "cert_serial": cert.serial_hex,
         "image": "upload" if order.image is not None else "drawn",
-        "image_sha256": hashlib.sha256(art.png).hexdigest()})
+        "image_sha256": hashlib.sha256(art.png).hexdigest(), "sandbox": sandbox})
     return record
+
+
+def is_sandboxed(repos: Repositories, org_id: str) -> bool:
+    """Unverified organisations work in sandbox mode; no profile (made by the operator's
+    CLI) means verified."""
+    profile = repos.get_org_profile(org_id)
+    return profile is not None and profile.sandbox
 
 
 def find_seal(repos: Repositories, ref: str) -> SealRecord:
@@ -79,14 +88,21 @@ def _seal_type(value: str) -> SealType:
                            field="type") from None
 
 
-def _artwork(design: SealDesign, order: SealOrder) -> SealArtworkRecord:
+def _artwork(design: SealDesign, order: SealOrder, sandbox: bool) -> SealArtworkRecord:
+    """The seal's image; a sandbox seal's carries the TEST / 测试 mark in every form."""
     if order.image is not None:
         upload = artwork.load_uploaded_seal_image(
             order.image, white_to_transparent=order.white_to_transparent)
         height = UPLOAD_SIZE_MM * upload.height_px / upload.width_px
-        return SealArtworkRecord(UPLOAD_SIZE_MM, height, None, upload.png, None)
+        png = artwork.with_test_mark_png(upload.png, UPLOAD_SIZE_MM, height) if sandbox \
+            else upload.png
+        return SealArtworkRecord(UPLOAD_SIZE_MM, height, None, png, None)
     drawing = artwork.draw_seal(design)
-    return SealArtworkRecord(drawing.width_mm, drawing.height_mm,
-                             artwork.artwork_to_pdf_content(drawing),
-                             artwork.render_png(drawing, dpi=300),
-                             artwork.render_svg(drawing))
+    w, h = drawing.width_mm, drawing.height_mm
+    vector = artwork.artwork_to_pdf_content(drawing)
+    png = artwork.render_png(drawing, dpi=300)
+    if not sandbox:
+        return SealArtworkRecord(w, h, vector, png, artwork.render_svg(drawing))
+    return SealArtworkRecord(w, h, artwork.with_test_mark_pdf(vector, w, h),
+                             artwork.with_test_mark_png(png, w, h),
+                             artwork.render_svg(drawing, *artwork.sandbox_mark(w, h)))

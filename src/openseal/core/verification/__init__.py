@@ -5,12 +5,14 @@ rules (STANDARDS §5) are documented in docs/verify-json.md; in short: pyHanko v
 signature with difference analysis on, every fact (intact, valid, trusted, revoked, coverage,
 modification level, DocMDP, timestamp) yields its own reason code, the raw bytes are checked
 for a standard /ByteRange and for unsigned trailing data, and the document is VALID only if
-every signature is.
+every signature is. A signer that chains only to one of ``test_roots`` (the sandbox CA) is
+reported as a test seal (``TEST_SEAL``, ``test_seal: true``), never VALID.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 
 from asn1crypto import x509
@@ -43,18 +45,24 @@ __all__ = ["INDETERMINATE", "INVALID", "REASONS", "VALID", "SignatureReport",
 
 
 def verify_pdf(data: bytes, trust_roots: list[x509.Certificate], filename: str | None = None,
-               policy: VerificationPolicy = DEFAULT_POLICY) -> VerificationReport:
-    """Verify every signature in ``data`` against ``trust_roots`` (and nothing else)."""
+               policy: VerificationPolicy = DEFAULT_POLICY,
+               test_roots: Sequence[x509.Certificate] = ()) -> VerificationReport:
+    """Verify every signature in ``data`` against ``trust_roots`` (and nothing else).
+
+    A signer that does not chain to ``trust_roots`` but does to one of ``test_roots`` is a
+    test seal: ``TEST_SEAL``, ``test_seal: true``, INDETERMINATE at best.
+    """
     base = VerificationReport(verdict=INDETERMINATE, file=filename,
                               sha256=hashlib.sha256(data).hexdigest())
     quiet_tracebacks()
     try:
-        return run_sync(_verify(data, list(trust_roots), policy, base))
+        return run_sync(_verify(data, list(trust_roots), tuple(test_roots), policy, base))
     except Exception as exc:  # noqa: BLE001 - STANDARDS §5.2: never a crash, never VALID
         return _with(base, (R.MALFORMED_PDF,), details=(f"{type(exc).__name__}: {exc}",))
 
 
-async def _verify(data: bytes, roots: list[x509.Certificate], policy: VerificationPolicy,
+async def _verify(data: bytes, roots: list[x509.Certificate],
+                  test_roots: tuple[x509.Certificate, ...], policy: VerificationPolicy,
                   base: VerificationReport) -> VerificationReport:
     try:
         opened = open_pdf(data)
@@ -65,7 +73,8 @@ async def _verify(data: bytes, roots: list[x509.Certificate], policy: Verificati
     broken = (R.MALFORMED_SIGNATURE,) if enumeration_failed else ()
     if not fields:
         return _with(base, broken or (R.NO_SIGNATURES,))
-    inputs = Inputs(data, opened.reader, roots, policy, all_signature_field_names(opened.reader))
+    inputs = Inputs(data, opened.reader, roots, policy,
+                    all_signature_field_names(opened.reader), test_roots)
     checked = [await check_field(field, inputs) for field in fields]
     checked.sort(key=lambda c: c.signed_revision)
     reports = _with_lta_levels(checked, has_dss(opened.reader))

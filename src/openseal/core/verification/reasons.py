@@ -30,6 +30,7 @@ NO_TIMESTAMP: Final = "NO_TIMESTAMP"
 TIMESTAMP_INVALID: Final = "TIMESTAMP_INVALID"
 TIMESTAMP_UNTRUSTED: Final = "TIMESTAMP_UNTRUSTED"
 SEED_VALUE_VIOLATION: Final = "SEED_VALUE_VIOLATION"
+TEST_SEAL: Final = "TEST_SEAL"
 
 # code -> (severity, Chinese, English)
 REASONS: Final[dict[str, tuple[str, str, str]]] = {
@@ -64,6 +65,8 @@ REASONS: Final[dict[str, tuple[str, str, str]]] = {
                           "The signature timestamp's authority is not trusted"),
     SEED_VALUE_VIOLATION: (INVALID, "签名不符合签名域的约束条件",
                            "The signature violates its field's seed value constraints"),
+    TEST_SEAL: (INDETERMINATE, "测试印章（沙箱环境签发），不具法律效力",
+                "Test seal issued in sandbox mode; it has no legal effect"),
 }
 
 

@@ -42,6 +42,8 @@ class SignatureReport:
     coverage: str | None = None
     modification: str | None = None
     pades_level: str | None = None
+    test_seal: bool = False
+    """Certified by a sandbox (test) root given as ``test_roots``: no legal effect."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,7 +53,7 @@ class SignatureReport:
             "timestamp_time": iso_utc(self.timestamp_time), "intact": self.intact,
             "valid": self.valid, "trusted": self.trusted, "revoked": self.revoked,
             "coverage": self.coverage, "modification": self.modification,
-            "pades_level": self.pades_level,
+            "pades_level": self.pades_level, "test_seal": self.test_seal,
         }
 
 

@@ -40,6 +40,8 @@ class Inputs:
     trust_roots: list[x509.Certificate]
     policy: VerificationPolicy
     signature_fields: set[str]
+    test_roots: tuple[x509.Certificate, ...] = ()
+    """Sandbox roots: a signer chaining only to one of them is a test seal, never VALID."""
 
 
 async def check_field(sig: SigField, inputs: Inputs) -> Checked:
@@ -83,8 +85,8 @@ async def _check(sig: SigField, inputs: Inputs) -> Checked:
 
 
 async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: str) -> Checked:
-    context = validation_context(inputs.trust_roots, inputs.policy)
     if embedded.sig_object_type == "/DocTimeStamp":
+        context = validation_context(inputs.trust_roots, inputs.policy)
         status: Any = await async_validate_pdf_timestamp(
             embedded, validation_context=context, diff_policy=DIFF_POLICY)
         codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
@@ -92,19 +94,50 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
                         judge.modification_reasons(status, inputs.signature_fields))
         return Checked(_report(embedded, status, codes, None, status.timestamp),
                        signed_revision=embedded.signed_revision, is_doc_timestamp=True)
-    status = await async_validate_pdf_signature(
-        embedded, signer_validation_context=context, diff_policy=DIFF_POLICY)
+    status, test_seal = await _signer_status(embedded, inputs)
     codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
                     judge.trust_reasons(status),
                     judge.modification_reasons(status, inputs.signature_fields),
-                    judge.timestamp_reasons(status), judge.seed_value_reasons(status))
+                    judge.timestamp_reasons(status), judge.seed_value_reasons(status),
+                    (R.TEST_SEAL,) if test_seal else ())
     token = status.timestamp_validity
     level = None
     if subfilter == PADES_SUBFILTER:
         level = "B-T" if token is not None else "B-B"
     report = _report(embedded, status, codes, level, token.timestamp if token else None)
-    return Checked(replace(report, signing_time=status.signer_reported_dt),
-                   signed_revision=embedded.signed_revision)
+    report = replace(report, signing_time=status.signer_reported_dt, test_seal=test_seal,
+                     trusted=False if test_seal else report.trusted)
+    return Checked(report, signed_revision=embedded.signed_revision)
+
+
+async def _signer_status(embedded: EmbeddedPdfSignature, inputs: Inputs) -> tuple[Any, bool]:
+    """pyHanko's status against the trust roots; for a signer that does not chain to them,
+    against the trust and test roots, and whether that makes it a test seal."""
+    status = await _validate_signature(embedded, inputs.trust_roots, inputs.policy)
+    if not inputs.test_roots or judge.trust_reasons(status) != [R.UNTRUSTED_SIGNER]:
+        return status, False
+    fresh = EmbeddedPdfSignature(embedded.reader, embedded.sig_field, embedded.field_name)
+    roots = [*inputs.trust_roots, *inputs.test_roots]
+    retry = await _validate_signature(fresh, roots, inputs.policy)
+    if not _anchored_in(retry, inputs.test_roots):
+        return status, False
+    return retry, True
+
+
+async def _validate_signature(embedded: EmbeddedPdfSignature, roots: list[x509.Certificate],
+                              policy: VerificationPolicy) -> Any:
+    return await async_validate_pdf_signature(
+        embedded, signer_validation_context=validation_context(roots, policy),
+        diff_policy=DIFF_POLICY)
+
+
+def _anchored_in(status: Any, roots: tuple[x509.Certificate, ...]) -> bool:
+    """Whether the signer's validation path starts at one of ``roots``."""
+    path = getattr(status, "validation_path", None)
+    if path is None:
+        return False
+    anchor = path.first
+    return anchor is not None and any(anchor.dump() == root.dump() for root in roots)
 
 
 def _report(embedded: EmbeddedPdfSignature, status: Any, codes: tuple[str, ...],

@@ -9,7 +9,7 @@ from openseal.bootstrap import Wiring
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.interfaces.api import problems
-from openseal.interfaces.api.routes import health, pki, verify
+from openseal.interfaces.api.routes import auth, clients, health, orgs, pki, users, verify
 
 
 def create_app(wiring: Wiring | None = None) -> FastAPI:
@@ -21,7 +21,8 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     _publish_problem_schema(app)
     app.state.wiring = wiring or Wiring(Settings(), actor=Actor("api"))
     problems.install(app)
-    for router in (health.router, verify.router, pki.router):
+    for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
+                   users.router, clients.router):
         app.include_router(router)
     return app
 

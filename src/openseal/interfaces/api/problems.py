@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from openseal.core.accounts.throttle import TooManyRequests
 from openseal.errors import (
     Conflict,
     IntegrityViolation,
@@ -22,6 +23,7 @@ from openseal.errors import (
     NotFound,
     OpenSealError,
     PermissionDenied,
+    Unauthenticated,
     Unavailable,
 )
 
@@ -46,17 +48,19 @@ def _documented(description: str) -> dict[str, Any]:
 
 # Declared on every operation, so the OpenAPI document says what errors look like.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _documented("Malformed request"), 404: _documented("Not found"),
+    400: _documented("Malformed request"), 401: _documented("Not logged in"),
+    403: _documented("Forbidden"), 404: _documented("Not found"),
     405: _documented("Method not allowed"),
     409: _documented("Conflict"), 413: _documented("Upload too large"),
     415: _documented("Unsupported media type"), 422: _documented("Invalid input"),
     500: _documented("Internal error (never with a stack trace)"),
+    429: _documented("Too many attempts; see Retry-After"),
     503: _documented("Unavailable; retry later"),
 }
 # The one error -> HTTP status table of the API.
 STATUS: dict[type[OpenSealError], int] = {
     InvalidInput: 422, NotFound: 404, Conflict: 409, PermissionDenied: 403,
-    IntegrityViolation: 409, Unavailable: 503,
+    IntegrityViolation: 409, Unavailable: 503, Unauthenticated: 401, TooManyRequests: 429,
 }
 # Codes whose status is more specific than their kind's.
 STATUS_BY_CODE = {"NOT_A_PDF": 415, "UPLOAD_TOO_LARGE": 413, "NOT_INITIALISED": 503}
@@ -89,7 +93,10 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: OpenSealError) -> JSONResponse:
         extra = {k: v for k, v in exc.to_dict(language(request)).items()
                  if k not in ("error", "kind", "message")}
-        return problem(status_of(exc), exc.code, exc.message(language(request)), **extra)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) \
+            else None
+        return problem(status_of(exc), exc.code, exc.message(language(request)), headers,
+                       **extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -73,8 +73,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             data = read_input(file)
             roots = [cert for path in trust or [] for cert in load_pem_certificates(
                 read_input(path))]
-            roots += _own_roots(wiring)
-            report = verify_pdf(data, trust_roots=roots, filename=str(file))
+            own, test_roots = _own_roots(wiring)
+            report = verify_pdf(data, trust_roots=roots + own, filename=str(file),
+                                test_roots=test_roots)
             _record_verification(wiring, report.to_dict())
             emit(report.to_dict(), as_json, lambda: typer.echo(report.summary(lang())))
         raise typer.Exit(VERIFY_EXIT[report.verdict])
@@ -94,11 +95,12 @@ def _record_verification(wiring: Callable[[], Wiring], report: dict[str, Any]) -
         return
 
 
-def _own_roots(wiring: Callable[[], Wiring]) -> list:  # type: ignore[type-arg]
-    """This instance's roots, when there is an initialised instance here."""
+def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list]:  # type: ignore[type-arg]
+    """This instance's trust anchors and sandbox (test) anchors, when there is an
+    initialised instance here."""
     w = wiring()
     try:
         w.require_schema()
-        return w.run(lambda c: c.pki.trust_anchors())
+        return w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors()))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
-        return []
+        return [], []

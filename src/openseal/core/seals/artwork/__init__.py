@@ -9,11 +9,18 @@ from openseal.core.seals.artwork.pdf import PT_PER_MM, artwork_size_pt, artwork_
 from openseal.core.seals.artwork.png import pixel_size, render_png
 from openseal.core.seals.artwork.svg import render_svg
 from openseal.core.seals.artwork.templates import draw_seal
+from openseal.core.seals.artwork.testmark import (
+    TEST_MARK_TEXT,
+    sandbox_mark,
+    with_test_mark_pdf,
+    with_test_mark_png,
+)
 from openseal.core.seals.artwork.upload import UploadedSealImage, load_uploaded_seal_image
 
 __all__ = [
     "INK_RED",
     "PT_PER_MM",
+    "TEST_MARK_TEXT",
     "Artwork",
     "Path",
     "UploadedSealImage",
@@ -25,4 +32,7 @@ __all__ = [
     "render_png",
     "render_svg",
     "require_glyphs",
+    "sandbox_mark",
+    "with_test_mark_pdf",
+    "with_test_mark_png",
 ]

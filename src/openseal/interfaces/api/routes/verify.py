@@ -18,8 +18,9 @@ async def verify(request: Request, file: UploadFile = File(...),
                  w: Wiring = Depends(wiring)) -> dict[str, Any]:
     """Verify a signed PDF (multipart field ``file``). No login needed; nothing is fetched."""
     data = await read_upload(file, w.settings.max_upload_bytes)
-    roots = w.run(lambda c: c.pki.trust_anchors())
-    report = verify_pdf(data, trust_roots=roots, filename=file.filename).to_dict()
+    roots, test_roots = w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors()))
+    report = verify_pdf(data, trust_roots=roots, filename=file.filename,
+                        test_roots=test_roots).to_dict()
     if w.settings.audit_verifications:
         w.run(lambda c: c.audit.record(
             "document.verify", target=f"sha256:{report['sha256']}",

@@ -1,0 +1,89 @@
+"""From a session cookie or an API client secret to a Principal; logging out.
+
+A session ends at its absolute timeout, after the idle timeout, when the user logs out
+(this session or all), and when the user is disabled or their password or 2FA changes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from openseal.core.accounts.kit import AccountKit
+from openseal.core.accounts.login import session_expired
+from openseal.core.accounts.principal import (
+    PASSWORD_EXPIRED,
+    ROLE_SCOPES,
+    TOTP_ENROLMENT_REQUIRED,
+    Principal,
+)
+from openseal.core.accounts.secrets import same_digest, token_digest
+from openseal.core.accounts.users import end_all_sessions
+from openseal.core.audit.recorder import AuditRecorder
+from openseal.core.clock import Clock
+from openseal.core.ports import Repositories
+from openseal.core.records import UserRecord
+from openseal.errors import Unauthenticated
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def not_logged_in() -> Unauthenticated:
+    return Unauthenticated("LOGIN_REQUIRED", "请先登录（会话无效或已过期）",
+                           "Log in first (the session is invalid or has expired)")
+
+
+def resolve_session(repos: Repositories, kit: AccountKit, clock: Clock, token: str,
+                    client_addr: str | None = None, agent: str | None = None) -> Principal:
+    """The logged-in user behind ``token``; Unauthenticated LOGIN_REQUIRED otherwise."""
+    session = repos.get_session_by_digest(token_digest(token))
+    now = clock.now()
+    if session is None:
+        raise not_logged_in()
+    user = repos.get_user(session.user_id)
+    if (user is None or user.status != "active" or session_expired(session, kit, now)
+            or user.credentials_epoch != session.credentials_epoch):
+        repos.delete_session(session.id)
+        raise not_logged_in()
+    if now - session.last_seen_at >= TOUCH_EVERY:
+        repos.touch_session(session.id, now)
+    return Principal("user", user.id, user.username, user.org_id, user.role,
+                     ROLE_SCOPES[user.role], session.id, _restriction(repos, user, clock),
+                     client_addr, agent)
+
+
+def _restriction(repos: Repositories, user: UserRecord, clock: Clock) -> str | None:
+    profile = repos.get_org_profile(user.org_id) if user.org_id else None
+    if profile is None:
+        return None
+    days = profile.password_max_age_days
+    if days and clock.now() - user.password_changed_at > timedelta(days=days):
+        return PASSWORD_EXPIRED
+    if profile.require_2fa and not user.totp_enabled:
+        return TOTP_ENROLMENT_REQUIRED
+    return None
+
+
+def resolve_client(repos: Repositories, clock: Clock, secret: str,
+                   client_addr: str | None = None, agent: str | None = None) -> Principal:
+    """The API client behind ``secret``; Unauthenticated TOKEN_INVALID otherwise."""
+    digest = token_digest(secret)
+    client = repos.get_api_client_by_digest(digest)
+    now = clock.now()
+    if (client is None or not same_digest(client.secret_digest, digest)
+            or client.revoked_at is not None or client.expires_at <= now):
+        raise Unauthenticated("TOKEN_INVALID", "API 凭据无效、已吊销或已过期",
+                              "The API credential is invalid, revoked or expired")
+    repos.touch_api_client(client.id, now)
+    return Principal("client", client.id, client.name, client.org_id, None, client.scopes,
+                     None, None, client_addr, agent)
+
+
+def logout(repos: Repositories, principal: Principal, *, audit: AuditRecorder) -> None:
+    if principal.session_id is not None:
+        repos.delete_session(principal.session_id)
+    audit.record("auth.logout", org_id=principal.org_id, target=f"user:{principal.id}")
+
+
+def logout_everywhere(repos: Repositories, user: UserRecord, *, audit: AuditRecorder) -> None:
+    end_all_sessions(repos, user)
+    audit.record("auth.logout_all", org_id=user.org_id, target=f"user:{user.id}")

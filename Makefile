@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo instance (made once), its administrators, then the server in the foreground.
 run: install
-	OPENSEAL_HOME=$(DEMO) $(PY) -m openseal demo
+	OPENSEAL_HOME=$(DEMO) $(PY) -m openseal demo --serve --host 127.0.0.1 --port 8000
 
 test: install
 	$(PY) -m pytest -n $(JOBS) -q

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 
 from tests.support.instance import TestInstance, make_instance
 from tests.support.pdfs import reportlab_pdf
+from tests.support.pg import postgres_database
 from tests.support.tools import missing
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -45,24 +44,15 @@ def shared_dir() -> Path:
 @pytest.fixture()
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    base = os.environ.get("OPENSEAL_TEST_DATABASE_URL")
-    if not base:
-        missing("OPENSEAL_TEST_DATABASE_URL not set (a PostgreSQL URL, e.g. "
-                "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    assert base is not None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    with postgres_database() as url:
+        yield url
 
-    name = f"openseal_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database shared by one test module."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from openseal.adapters.db.engine import alembic_config, make_engine, schema_is_current, upgrade
+from openseal.adapters.db.repository import SqlRepositories
+from openseal.core.identity.registration import profile_of
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,4 +37,33 @@ def test_upgrade_from_0001_keeps_rows_and_starts_an_empty_audit_log(url: str) ->
         head = conn.execute(text("SELECT size, last_hash FROM audit_head")).one()
     assert tuple(row) == ("old", None)
     assert tuple(head) == (0, "0" * 64)
+    engine.dispose()
+
+
+def test_upgrade_from_0002_keeps_seals_real_and_organisations_verified(url: str) -> None:
+    """Made before accounts existed: its seals stay production seals, its orgs verified."""
+    engine = make_engine(url)
+    command.upgrade(alembic_config(engine), "0002")
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    rows = [
+        "INSERT INTO instance (id, name, root_cert_id, tsa_cert_id, created_at) "
+        "VALUES (1, 'old', 'r', 't', :now)",
+        "INSERT INTO certificates (id, role, der, serial_hex, subject, not_before, not_after) "
+        "VALUES ('c', 'seal', :der, '01', 'CN=x', :now, :now)",
+        "INSERT INTO organizations (id, name, uscc, ca_cert_id, created_at) "
+        "VALUES ('o', '单位', '91350100M000100Y43', 'c', :now)",
+        "INSERT INTO seals (id, org_id, seal_type, name, design_text, key_id, cert_id, "
+        "width_mm, height_mm, png, status, created_at) VALUES ('s', 'o', 'contract', '章', "
+        "'单位', 'k', 'c', 40, 40, :der, 'active', :now)",
+    ]
+    with engine.begin() as conn:
+        for sql in rows:
+            conn.execute(text(sql), {"now": now, "der": b"\x00"})
+    upgrade(engine)
+    with Session(engine) as session:
+        repos = SqlRepositories(session)
+        seal = repos.get_seal("s")
+        assert seal is not None and seal.sandbox is False
+        assert profile_of(repos, "o").status == "verified"
+        assert repos.list_users() == [] and repos.get_instance().test_root_cert_id is None
     engine.dispose()

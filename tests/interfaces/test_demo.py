@@ -1,16 +1,33 @@
-"""`make run` runs `openseal demo`: it must leave a verifiable sealed contract and seal images."""
+"""`make run` runs `openseal demo --serve`: it must leave a verifiable sealed contract, seal
+images, and administrators whose passwords (printed once) log in."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+
+from openseal.bootstrap import Wiring
+from openseal.config import Settings
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.verification import verify_pdf
+from openseal.interfaces.api.app import create_app
 
 KINDS = ("official", "contract", "finance", "invoice", "legal-rep", "custom")
+PASSWORD_LINE = re.compile(r"^\s+\S+\s+(admin|demo-admin)\s+密码（只显示这一次）：(\S+)$", re.M)
+
+
+@dataclass
+class Demo:
+    home: Path
+    first: subprocess.CompletedProcess[str]
+    again: subprocess.CompletedProcess[str]
 
 
 def _demo(home: Path) -> subprocess.CompletedProcess[str]:
@@ -20,12 +37,19 @@ def _demo(home: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_demo_prepares_seals_and_a_valid_sealed_contract(tmp_path: Path) -> None:
-    home = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    home = tmp_path_factory.mktemp("demo") / "demo"
     first = _demo(home)
     assert first.returncode == 0, first.stderr
-    out = home / "out"
-    assert str(out / "contract-sealed.pdf") in first.stdout
+    again = _demo(home)  # running `make run` twice reuses the instance
+    assert again.returncode == 0, again.stderr
+    return Demo(home, first, again)
+
+
+def test_demo_prepares_seals_and_a_valid_sealed_contract(demo: Demo) -> None:
+    out = demo.home / "out"
+    assert str(out / "contract-sealed.pdf") in demo.first.stdout
     for kind in KINDS:
         assert (out / f"seal-{kind}.png").stat().st_size > 1000
         assert (out / f"seal-{kind}.svg").is_file()
@@ -33,5 +57,26 @@ def test_demo_prepares_seals_and_a_valid_sealed_contract(tmp_path: Path) -> None
     report = verify_pdf((out / "contract-sealed.pdf").read_bytes(), roots)
     assert report.verdict == "VALID"
     assert len(report.to_dict()["signatures"]) == 2
-    again = _demo(home)  # running `make run` twice reuses the instance
-    assert again.returncode == 0, again.stderr
+    assert "http://127.0.0.1:8000/docs" in demo.first.stdout
+
+
+def test_demo_administrators_log_in_with_the_password_printed_once(demo: Demo) -> None:
+    passwords = dict(PASSWORD_LINE.findall(demo.first.stdout))
+    assert set(passwords) == {"admin", "demo-admin"}
+    for password in passwords.values():
+        assert demo.first.stdout.count(password) == 1
+        assert password not in demo.again.stdout
+    assert PASSWORD_LINE.search(demo.again.stdout) is None
+    assert "user reset-password admin" in demo.again.stdout
+    wiring = Wiring(Settings(home=demo.home, database_url=None))
+    try:
+        http = TestClient(create_app(wiring), base_url="https://testserver")
+        for username, role in (("admin", "platform_admin"), ("demo-admin", "org_admin")):
+            answer = http.post("/api/v1/auth/login",
+                               json={"username": username, "password": passwords[username]})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["user"]["role"] == role
+        orgs = http.get("/api/v1/orgs").json()  # demo-admin's session: its own, verified org
+        assert [(o["status"], o["sandbox"]) for o in orgs] == [("verified", False)]
+    finally:
+        wiring.engine.dispose()

@@ -10,6 +10,7 @@ import re
 import secrets
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from openseal.core.accounts.kit import AccountKit
 from openseal.core.accounts.passwords import check_password
@@ -140,7 +141,7 @@ def visible_user(repos: Repositories, principal: Principal, ref: str) -> UserRec
     return user
 
 
-def end_all_sessions(repos: Repositories, user: UserRecord, **changes: object) -> UserRecord:
+def end_all_sessions(repos: Repositories, user: UserRecord, **changes: Any) -> UserRecord:
     """Store ``changes`` with a new credentials epoch and delete every session of the user."""
     updated = replace(user, credentials_epoch=user.credentials_epoch + 1, **changes)
     repos.save_user(updated)

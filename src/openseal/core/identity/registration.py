@@ -155,5 +155,5 @@ def update_policy(repos: Repositories, principal: Principal, require_2fa: bool |
     repos.save_org_profile(updated)
     audit.record("org.policy_update", org_id=principal.org, target=f"org:{principal.org}",
                  details={"require_2fa": updated.require_2fa,
-                          "password_max_age_days": updated.password_max_age_days})
+                          "max_age_days": updated.password_max_age_days})
     return updated

@@ -30,8 +30,7 @@ def create_organization(
         raise Conflict("ORG_EXISTS", f"统一社会信用代码 {code} 的单位已存在",
                        f"An organisation with credit code {code} exists", field="uscc")
     org_id = str(uuid.uuid4())
-    ca = pki.issue_org_ca(org_id, name, code, sandbox=sandbox) if sandbox else \
-        pki.issue_org_ca(org_id, name, code)
+    ca = pki.issue_org_ca(org_id, name, code, sandbox=sandbox)
     record = OrganizationRecord(org_id, name, code, ca.id, clock.now())
     repos.add_organization(record)
     audit.record("org.create", org_id=org_id, target=f"org:{org_id}",

@@ -72,7 +72,7 @@ def root_ca_profile(instance_name: str) -> CertificateProfile:
     return CertificateProfile(CertificateRole.ROOT_CA, subject, ROOT_LIFETIME)
 
 
-def test_root_ca_profile(instance_name: str) -> CertificateProfile:
+def sandbox_root_profile(instance_name: str) -> CertificateProfile:
     """The sandbox root: certifies unverified organisations' test seals, never trusted."""
     subject = SubjectInfo(f"{instance_name} TEST Root CA (测试，无法律效力)", instance_name,
                           organizational_unit=TEST_UNIT)

@@ -49,7 +49,9 @@ class PkiService:
         self._recorder = recorder
 
     def init_instance(self, name: str) -> InstanceRecord:
-        """Create the platform root CA and the TSA certificate. Conflict if done before."""
+        """Create the platform root CA, the TSA and audit certificates and the sandbox root
+        (made now so that concurrent first registrations cannot race to make two).
+        Conflict if done before."""
         if self._repos.get_instance() is not None:
             raise Conflict("ALREADY_INITIALISED", "实例已初始化", "The instance is initialised")
         root = self._issue(profiles.root_ca_profile(name), None, org_id=None)
@@ -61,6 +63,7 @@ class PkiService:
             self._recorder.record("instance.init", target=f"instance:{name}",
                                   details={"root_cert": root.id, "tsa_cert": tsa.id,
                                            "audit_cert": audit.id})
+        self.test_root()
         return record
 
     def audit_signer(self) -> PkiAuditSigner:
@@ -108,7 +111,7 @@ class PkiService:
         instance = self._instance()
         if instance.test_root_cert_id is not None:
             return self._cert(instance.test_root_cert_id)
-        root = self._issue(profiles.test_root_ca_profile(instance.name), None, org_id=None)
+        root = self._issue(profiles.sandbox_root_profile(instance.name), None, org_id=None)
         self._repos.set_test_root_certificate(root.id)
         return root
 

@@ -15,12 +15,14 @@ from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.interfaces.cli import (
     audit_cmds,
+    client_cmds,
     demo_cmds,
     org_cmds,
     pki_cmds,
     seal_cmds,
     serve_cmds,
     sign_cmds,
+    user_cmds,
 )
 from openseal.interfaces.cli.output import emit, lang, translated_errors
 
@@ -64,6 +66,8 @@ def _init(ctx, name: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 
 org_cmds.register(app, wiring)
+user_cmds.register(app, wiring)
+client_cmds.register(app, wiring)
 seal_cmds.register(app, wiring)
 pki_cmds.register(app, wiring)
 sign_cmds.register(app, wiring)

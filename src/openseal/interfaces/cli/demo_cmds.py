@@ -1,4 +1,5 @@
-"""openseal demo: a demo instance with every kind of seal, a sealed contract, its verdict."""
+"""openseal demo: a demo instance with every kind of seal, a sealed contract, its verdict,
+and two administrators to log in with (their random passwords are printed once)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import typer
 
 from openseal.bootstrap import Context, Wiring, load_master_key
+from openseal.core.accounts.principal import ORG_ADMIN, PLATFORM_ADMIN
+from openseal.core.accounts.users import new_user, random_password
 from openseal.core.identity.service import create_organization
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import OrganizationRecord, SealRecord
@@ -19,6 +22,7 @@ from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
 from openseal.core.verification import verify_pdf
 from openseal.interfaces.cli.files import write_atomically
+from openseal.interfaces.cli.operator import say
 from openseal.interfaces.cli.output import lang, translated_errors
 
 DEMO_ORG = ("北京开源印章示例科技有限公司", "91350100M000100Y43")
@@ -30,19 +34,28 @@ DEMO_SEALS = [  # (type, seal name, extra)
     ("legal-rep", "张三", {}),
     ("custom", "人事专用章", {"purpose": "人事专用章"}),
 ]
+# (username, role, e-mail): made once, with a random password printed that once.
+DEMO_ADMINS = [
+    ("admin", PLATFORM_ADMIN, "admin@example.com"),
+    ("demo-admin", ORG_ADMIN, "demo-admin@example.com"),
+]
 
 
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @app.command()
-    def demo() -> None:
-        """Prepare a demo instance, seal a sample contract and verify it."""
+    def demo(serve: bool = typer.Option(False, "--serve",
+                                        help="Then run the server in the foreground"),
+             host: str = typer.Option("127.0.0.1", help="--serve: address to listen on"),
+             port: int = typer.Option(8000, help="--serve: port")) -> None:
+        """Prepare a demo instance with two administrators, seal a sample contract and
+        verify it; with --serve, then run the server."""
         with translated_errors(False):
             w = wiring()
             w.migrate()
             load_master_key(w.settings, create=True)
             out = w.settings.home / "out"
             out.mkdir(parents=True, exist_ok=True)
-            seals = w.run(_prepare)
+            seals, admins = w.run(_prepare)
             _write_images(seals, out)
             sealed = _seal_sample(w, seals, out / "contract-sealed.pdf")
             roots = out / "openseal-roots.pem"
@@ -51,14 +64,35 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             report = verify_pdf(sealed.read_bytes(), w.run(lambda c: c.pki.trust_anchors()),
                                 filename=str(sealed))
             _print_result(out, sealed, roots, report.summary(lang()))
+            _print_admins(admins, w.settings.home, host, port, serve)
+        if serve:
+            _serve(host, port)
 
 
-def _prepare(c: Context) -> dict[str, SealRecord]:
+def _prepare(c: Context) -> tuple[dict[str, SealRecord], list[tuple[str, str, str | None]]]:
     if c.repos.get_instance() is None:
         c.pki.init_instance(c.settings.instance_name)
+    # Made by the operator, so verified: no registration profile, production CA.
     org = c.repos.get_organization(DEMO_ORG[1]) or create_organization(
         c.repos, c.pki, c.clock, *DEMO_ORG, audit=c.audit)
-    return {kind: _seal(c, org, kind, name, extra) for kind, name, extra in DEMO_SEALS}
+    seals = {kind: _seal(c, org, kind, name, extra) for kind, name, extra in DEMO_SEALS}
+    admins = [(username, role, _admin(c, org, username, role, email))
+              for username, role, email in DEMO_ADMINS]
+    return seals, admins
+
+
+def _admin(c: Context, org: OrganizationRecord, username: str, role: str,
+           email: str) -> str | None:
+    """Create the administrator unless it exists; its new password, or None if it existed."""
+    if c.repos.find_user(username) is not None:
+        return None
+    password = random_password()
+    org_id = None if role == PLATFORM_ADMIN else org.id
+    user = new_user(c.repos, c.accounts, c.clock, org_id=org_id, username=username,
+                    display_name=username, email=email, role=role, password=password)
+    c.audit.record("user.create", org_id=org_id, target=f"user:{user.id}",
+                   details={"username": user.username, "role": role, "demo": True})
+    return password
 
 
 def _seal(c: Context, org: OrganizationRecord, kind: str, name: str,
@@ -105,3 +139,38 @@ def _print_result(out: Path, sealed: Path, roots: Path, summary: str) -> None:
                + f"OPENSEAL_HOME={home} {command} verify {sealed} --json")
     typer.echo(("审计日志：" if zh else "Audit trail: ")
                + f"OPENSEAL_HOME={home} {command} audit list")
+
+
+def _print_admins(admins: list[tuple[str, str, str | None]], home: Path, host: str,
+                  port: int, serving: bool) -> None:
+    command = Path(sys.executable).parent / "openseal"
+    url = f"http://{host}:{port}"
+    typer.echo(say("演示管理员：", "Demo administrators:"))
+    for username, role, password in admins:
+        label = say("平台管理员", "platform administrator") if role == PLATFORM_ADMIN \
+            else say("演示单位管理员", "demo organisation administrator")
+        if password is not None:
+            typer.echo(f"  {label}  {username}  " + say("密码（只显示这一次）：",
+                                                          "password (shown only this once): ")
+                       + password)
+        else:
+            typer.echo(f"  {label}  {username}  " + say(
+                "密码已在创建时显示；忘记时重置：",
+                "the password was shown when it was created; to reset it: ")
+                + f"OPENSEAL_HOME={home} {command} user reset-password {username}")
+    typer.echo(say("服务地址：", "Server: ") + f"{url}  (API docs: {url}/docs)")
+    typer.echo(say(f"登录：在 {url}/docs 打开 POST /api/v1/auth/login，填入上面的用户名和密码",
+                   f"Log in: at {url}/docs use POST /api/v1/auth/login with a username and "
+                   "password above"))
+    if not serving:
+        typer.echo(say("启动服务：", "Start the server: ")
+                   + f"OPENSEAL_HOME={home} {command} serve --host {host} --port {port}")
+
+
+def _serve(host: str, port: int) -> None:
+    """The same server as ``openseal serve``, in the foreground (Ctrl-C stops it)."""
+    import uvicorn
+
+    typer.echo(say("OpenSeal 服务已启动，按 Ctrl-C 停止", "OpenSeal is running; Ctrl-C stops it"))
+    uvicorn.run("openseal.interfaces.api.app:create_app", factory=True, host=host, port=port,
+                log_level="warning")

@@ -1,0 +1,45 @@
+"""The instance operator as a caller of the account services.
+
+Whoever runs the CLI holds the database and the master key, so it acts with full rights: the
+union of an organisation administrator's and a platform administrator's scopes, inside the
+organisation the command names. The audit actor stays the CLI's own (``cli:<os user>``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+from openseal.core.accounts.principal import ORG_ADMIN, PLATFORM_ADMIN, ROLE_SCOPES, Principal
+from openseal.errors import InvalidInput
+from openseal.interfaces.cli.output import lang
+
+OPERATOR_ID = "cli"
+
+
+def operator(org_id: str | None) -> Principal:
+    """A Principal for the operator acting in ``org_id`` (None: outside any organisation)."""
+    return Principal("operator", OPERATOR_ID, os_user(), org_id, "operator",
+                     ROLE_SCOPES[ORG_ADMIN] | ROLE_SCOPES[PLATFORM_ADMIN])
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
+
+
+def password_from_stdin(field: str = "password") -> str:
+    """One password from standard input (its first line, without the line break)."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise InvalidInput("PASSWORD_EMPTY", "标准输入中没有读到密码",
+                           "No password was read from standard input", field=field)
+    return line
+
+
+def say(zh: str, en: str) -> str:
+    """The message in the CLI's language (Chinese unless OPENSEAL_LANG/LANG say English)."""
+    return zh if lang() == "zh" else en

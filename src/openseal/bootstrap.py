@@ -132,7 +132,7 @@ class Wiring:
                 result = use_case(ctx)
         except OpenSealError as exc:
             if isinstance(exc, AccessDenied):
-                refusal = Refusal("authz.denied", exc.target)
+                refusal = Refusal("authz.denied", exc.target, exc.org_id)
             if refusal is not None:
                 self._record_refusal(refusal, exc, actor)
             raise

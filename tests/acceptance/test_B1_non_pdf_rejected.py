@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.support.api import World, make_world
 from tests.support.instance import TestInstance
 from tests.support.producers import assert_refused, sealed_count, sign_cli
 
@@ -33,7 +35,7 @@ INPUTS = {"png": _png, "zip": _zip, "html": lambda: HTML, "empty": lambda: b""}
 
 
 @pytest.mark.parametrize("kind", INPUTS)
-def test_non_pdf_named_pdf_is_refused(kind: str, fresh_instance: TestInstance,
+def test_B1_non_pdf_rejected_by_the_cli(kind: str, fresh_instance: TestInstance,
                                       tmp_path: Path) -> None:
     src, out_dir = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -55,3 +57,31 @@ def test_non_pdf_named_pdf_is_refused(kind: str, fresh_instance: TestInstance,
 
     assert list(out_dir.iterdir()) == []
     assert sealed_count(fresh_instance) == before
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    world = make_world(tmp_path_factory.mktemp("b1") / "home")
+    yield world
+    world.wiring.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", INPUTS)
+def test_B1_non_pdf_rejected_over_http(kind: str, world: World) -> None:
+    a = world.parties["A"]
+    member = world.login(a.member)
+    with world.wiring.context() as c:
+        before = c.repos.count_sealed_documents()
+    refused_before = len(world.audit("seal.use"))
+    answer = member.post("/api/v1/documents/seal", data={"seal_id": a.seal_id},
+                         files={"file": (f"{kind}.pdf", INPUTS[kind](), "application/pdf")},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 415, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["code"] == "NOT_A_PDF" and "not a PDF" in answer.json()["detail"]
+    with world.wiring.context() as c:
+        assert c.repos.count_sealed_documents() == before
+    [event] = world.audit("seal.use")[refused_before:]
+    assert event["outcome"] == "refused" and event["org_id"] == a.org_id
+    assert event["details"]["error"] == "NOT_A_PDF"  # type: ignore[index]
+    assert event["actor"] == f"user:{a.member}"

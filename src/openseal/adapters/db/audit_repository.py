@@ -57,6 +57,17 @@ class SqlAuditLog:
             query = query.where(AuditEventRow.time >= since)
         return [(_event(r), r.entry_hash) for r in self.session.scalars(query)]
 
+    def org_audit(self, org_id: str, limit: int, action: str | None = None,
+                  before: int | None = None) -> list[AuditEvent]:
+        """The newest ``limit`` events of ``org_id`` (below seq ``before``), oldest first."""
+        query = (select(AuditEventRow).where(AuditEventRow.org_id == org_id)
+                 .order_by(AuditEventRow.seq.desc()).limit(limit))
+        if action:
+            query = query.where(AuditEventRow.action == action)
+        if before is not None:
+            query = query.where(AuditEventRow.seq < before)
+        return [_event(r) for r in reversed(list(self.session.scalars(query)))]
+
     def audit_entry_hashes(self, size: int | None = None) -> list[str]:
         query = select(AuditEventRow.entry_hash).order_by(AuditEventRow.seq)
         if size is not None:

@@ -32,9 +32,11 @@ TOTP_ENROLMENT_REQUIRED = "TOTP_ENROLMENT_REQUIRED"
 
 
 class AccessDenied:
-    """Marker mixed into refusals that must be audited as ``authz.denied``."""
+    """Marker mixed into refusals that must be audited as ``authz.denied``: ``target`` is
+    what was asked for, ``org_id`` the caller's organisation (whose audit trail shows it)."""
 
     target: str | None = None
+    org_id: str | None = None
 
 
 class OutsideTenant(NotFound, AccessDenied):
@@ -65,14 +67,14 @@ class Principal:
         if scope not in self.scopes:
             exc = Forbidden("FORBIDDEN", f"没有执行此操作的权限（需要 {scope}）",
                             f"You may not do this (needs {scope})", scope=scope)
-            exc.target = f"scope:{scope}"
+            exc.target, exc.org_id = f"scope:{scope}", self.org_id
             raise exc
 
     def owns(self, org_id: str | None, what: str, ref: str, not_found: NotFound) -> None:
         """Raise ``not_found`` (as OutsideTenant) unless the record is of the caller's org."""
         if org_id is None or org_id != self.org_id:
             exc = OutsideTenant(not_found.code, not_found.zh, not_found.en, **not_found.fields)
-            exc.target = f"{what}:{ref}"
+            exc.target, exc.org_id = f"{what}:{ref}", self.org_id
             raise exc
 
     @property

@@ -8,8 +8,21 @@ from openseal import __version__
 from openseal.bootstrap import Wiring
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
+from openseal.core.signing.service import SealerCache
 from openseal.interfaces.api import problems
-from openseal.interfaces.api.routes import auth, clients, health, orgs, pki, users, verify
+from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
+from openseal.interfaces.api.routes import (
+    audit,
+    auth,
+    clients,
+    documents,
+    health,
+    orgs,
+    pki,
+    seals,
+    users,
+    verify,
+)
 
 
 def create_app(wiring: Wiring | None = None) -> FastAPI:
@@ -20,9 +33,13 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     app.openapi_schema = None
     _publish_problem_schema(app)
     app.state.wiring = wiring or Wiring(Settings(), actor=Actor("api"))
+    app.state.sealers = SealerCache()  # one sealer per seal for the process: no key reloads
     problems.install(app)
+    settings = app.state.wiring.settings
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
-                   users.router, clients.router):
+                   users.router, clients.router, seals.router, documents.router,
+                   audit.router):
         app.include_router(router)
     return app
 

@@ -36,6 +36,9 @@ def _principal(request: Request, w: Wiring, bearer: HTTPAuthorizationCredentials
     actor = anonymous(request)
     if bearer is not None and bearer.credentials:
         return _client(request, w, bearer.credentials, actor)
+    if "authorization" in request.headers:
+        # Credentials we cannot read are refused, never passed over for the cookie.
+        return _client(request, w, "", actor)
     if cookie:
         principal = w.run(lambda c: resolve_session(c.repos, c.accounts, c.clock, cookie,
                                                     actor.client_addr, actor.agent),

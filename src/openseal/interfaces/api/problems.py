@@ -7,6 +7,7 @@ INTERNAL_ERROR.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,6 +89,20 @@ def status_of(exc: OpenSealError) -> int:
     return 400
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document lists for ``path``: its literal template if there is
+    one (``/seals/upload``), else every template it matches (``/seals/{seal_id}``)."""
+    paths = app.openapi().get("paths", {})
+    if path in paths:
+        return sorted(m.upper() for m in paths[path])
+    methods: set[str] = set()
+    for template, item in paths.items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods.update(m.upper() for m in item)
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(OpenSealError)
     async def domain_error(request: Request, exc: OpenSealError) -> JSONResponse:
@@ -107,9 +122,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Keep the framework's headers (Allow on 405, ...): RFC 9110 requires them.
+        # Keep the framework's headers: RFC 9110 requires Allow on 405, listing every
+        # method of the path (the framework names only the first route it matched).
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
         return problem(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail),
-                       headers=dict(exc.headers or {}))
+                       headers=headers)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

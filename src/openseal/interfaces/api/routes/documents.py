@@ -1,0 +1,128 @@
+"""/api/v1/documents: seal a PDF (as `openseal sign`), and the records of sealed documents.
+
+Sealing answers the sealed PDF itself, after its record and audit entry are committed. A
+refused upload (not a PDF, damaged, encrypted, too large, no such page ...) stores nothing
+and is recorded in the audit trail as ``document.seal`` with outcome ``refused``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from openseal.bootstrap import Context, Refusal, Wiring
+from openseal.core.accounts.principal import Principal
+from openseal.core.signing.pdf import SealRequest
+from openseal.core.signing.placement import Placement
+from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
+from openseal.errors import NotFound
+from openseal.interfaces.api.auth import caller
+from openseal.interfaces.api.deps import wiring
+from openseal.interfaces.api.routes.seals import PRIVATE, Upload, own_seal, receive
+from openseal.interfaces.api.seal_schemas import DocumentOut
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+DOCUMENT_ID_HEADER = "X-OpenSeal-Document-Id"
+SEALED_PDF: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The sealed PDF (visible seal + PAdES B-T signature with a timestamp)",
+    "headers": {DOCUMENT_ID_HEADER: {"description": "Id of the sealed-document record",
+                                     "schema": {"type": "string"}}},
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+PAGE_LIMIT = 2**31 - 1  # numbers beyond are refused as REQUEST_INVALID, not audited as-is
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")
+
+
+def sealers(request: Request) -> SealerCache:
+    """The process's sealers (one per seal: its key and chain are loaded once)."""
+    cache: SealerCache = request.app.state.sealers
+    return cache
+
+
+def document_not_found(ref: str) -> NotFound:
+    return NotFound("DOCUMENT_NOT_FOUND", f"找不到盖章记录「{ref}」",
+                    f"Sealed document '{ref}' not found", field="document")
+
+
+def may_list_documents(p: Principal) -> None:
+    if "documents:seal" not in p.scopes:
+        p.require("seals:read")
+
+
+@router.post("/seal", response_class=Response, responses=SEALED_PDF)
+async def seal_pdf(
+    file: UploadFile = File(..., description="The PDF to seal"),
+    seal_id: str = Form(..., max_length=64),
+    page: int = Form(1, ge=-PAGE_LIMIT, le=PAGE_LIMIT, description="Page number, from 1"),
+    x: float | None = Form(None, allow_inf_nan=False, description="mm from the left edge"),
+    y: float | None = Form(None, allow_inf_nan=False, description="mm from the bottom edge"),
+    size: float | None = Form(None, allow_inf_nan=False,
+                              description="Seal size in mm (default: its own)"),
+    reason: str | None = Form(None, max_length=200),
+    location: str | None = Form(None, max_length=200),
+    p: Principal = Depends(caller), w: Wiring = Depends(wiring),
+    cache: SealerCache = Depends(sealers),
+) -> Response:
+    """Seal a PDF with one of your seals; the answer is the sealed PDF (as `openseal sign`).
+
+    Without ``x``/``y`` the seal goes 25 mm in from the bottom-right corner of the page.
+    """
+    upload = await receive(file, w.settings.max_upload_bytes)
+    request = SealRequest(Placement(page, x, y, size), reason, location)
+
+    def run(c: Context) -> SealedDocument:
+        p.require("documents:seal")
+        seal = own_seal(c, p, seal_id)
+        return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
+                             upload.content(), request, audit=c.audit)
+
+    refusal = Refusal("seal.use", target=f"seal:{seal_id}", org_id=p.org_id,
+                      details={**upload.details(), "page": page})
+    done = await run_in_threadpool(w.run, run, refusal, p.actor())
+    return Response(done.pdf, media_type="application/pdf", headers={
+        **PRIVATE, DOCUMENT_ID_HEADER: done.record.id,
+        "Content-Disposition": attachment(upload)})
+
+
+def attachment(upload: Upload) -> str:
+    """``attachment; filename="<stem>-sealed.pdf"`` (plus RFC 6266 ``filename*`` when the
+    name is not plain ASCII); nothing of the client's name can break out of the header."""
+    base = PurePosixPath(upload.filename.replace("\\", "/")).name
+    stem = (base[:-4] if base.lower().endswith(".pdf") else base).strip()[:100] or "document"
+    plain = _UNSAFE.sub("_", stem)
+    header = f'attachment; filename="{plain}-sealed.pdf"'
+    if plain != stem:
+        header += f"; filename*=UTF-8''{quote(stem + '-sealed.pdf', safe='')}"
+    return header
+
+
+@router.get("", response_model=list[DocumentOut])
+def list_documents(limit: int = Query(100, ge=1, le=1000), p: Principal = Depends(caller),
+                   w: Wiring = Depends(wiring)) -> list[DocumentOut]:
+    """Your organisation's sealed documents, newest first (the records, not the PDFs)."""
+    def run(c: Context) -> list[DocumentOut]:
+        may_list_documents(p)
+        return [DocumentOut.of(d) for d in c.repos.list_sealed_documents(p.org, limit)]
+
+    return w.run(run, actor=p.actor())
+
+
+@router.get("/{document_id}", response_model=DocumentOut)
+def get_document(document_id: str, p: Principal = Depends(caller),
+                 w: Wiring = Depends(wiring)) -> DocumentOut:
+    """One sealed-document record of your organisation."""
+    def run(c: Context) -> DocumentOut:
+        may_list_documents(p)
+        record = c.repos.get_sealed_document(document_id)
+        seal = c.repos.get_seal(record.seal_id) if record else None
+        if record is None or seal is None or seal.id != record.seal_id:
+            raise document_not_found(document_id)
+        p.owns(seal.org_id, "document", document_id, document_not_found(document_id))
+        return DocumentOut.of(record)
+
+    return w.run(run, actor=p.actor())

@@ -1,0 +1,192 @@
+"""/api/v1/seals: create (drawn or uploaded), list, image and certificate of your seals.
+
+Every seal is looked up by id and then checked against the caller's organisation: another
+organisation's seal answers exactly like a missing one (404 SEAL_NOT_FOUND) and the attempt
+is audited as ``authz.denied``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from openseal.bootstrap import Context, Refusal, Wiring
+from openseal.core.accounts.principal import Principal
+from openseal.core.pki.issuance import certificate_to_pem
+from openseal.core.records import SealRecord
+from openseal.core.seals.service import SealOrder, create_seal
+from openseal.errors import NotFound, OpenSealError
+from openseal.interfaces.api.auth import caller
+from openseal.interfaces.api.deps import read_upload, wiring
+from openseal.interfaces.api.seal_schemas import SealBody, SealOut
+
+router = APIRouter(prefix="/api/v1/seals", tags=["seals"])
+
+# Authenticated binaries: never cached by a shared cache, never sniffed as something else.
+PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+# An SVG opened directly must not run anything.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def _binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description, "content": {
+        media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def seal_not_found(ref: str) -> NotFound:
+    """The same error ``find_seal`` gives, for missing and foreign seals alike."""
+    return NotFound("SEAL_NOT_FOUND", f"找不到印章「{ref}」", f"Seal '{ref}' not found",
+                    field="seal")
+
+
+def own_seal(c: Context, p: Principal, seal_id: str) -> SealRecord:
+    """The caller's seal ``seal_id`` (by id only, never by name)."""
+    record = c.repos.get_seal(seal_id)
+    if record is None or record.id != seal_id:
+        raise seal_not_found(seal_id)
+    p.owns(record.org_id, "seal", seal_id, seal_not_found(seal_id))
+    return record
+
+
+def seal_out(c: Context, record: SealRecord) -> SealOut:
+    cert = c.repos.get_certificate(record.cert_id)
+    assert cert is not None
+    return SealOut.of(record, cert)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file, or why it was refused while reading (raised later, in the use case,
+    so the caller's permissions are checked first and the refusal is audited)."""
+
+    filename: str
+    data: bytes = b""
+    error: OpenSealError | None = None
+
+    def content(self) -> bytes:
+        if self.error is not None:
+            raise self.error
+        return self.data
+
+    def details(self) -> dict[str, Any]:
+        facts: dict[str, Any] = {"file": self.filename[:200]}
+        if self.error is None:
+            facts.update(size=len(self.data), sha256=hashlib.sha256(self.data).hexdigest())
+        return facts
+
+
+async def receive(file: UploadFile, limit: int) -> Upload:
+    name = file.filename or "upload"
+    try:
+        return Upload(name, await read_upload(file, limit))
+    except OpenSealError as exc:
+        return Upload(name, error=exc)
+
+
+@router.get("", response_model=list[SealOut])
+def list_seals(p: Principal = Depends(caller), w: Wiring = Depends(wiring)) -> list[SealOut]:
+    """Your organisation's seals, oldest first."""
+    def run(c: Context) -> list[SealOut]:
+        p.require("seals:read")
+        return [seal_out(c, s) for s in c.repos.list_seals(p.org)]
+
+    return w.run(run, actor=p.actor())
+
+
+@router.post("", response_model=SealOut, status_code=201)
+def create_drawn(body: SealBody, p: Principal = Depends(caller),
+                 w: Wiring = Depends(wiring)) -> SealOut:
+    """Create a seal drawn from its template, with its own key pair and certificate."""
+    def run(c: Context) -> SealOut:
+        p.require("seals:write")
+        order = SealOrder(p.org, body.type, body.name, body.purpose, body.tax_id, body.code)
+        return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.base_url,
+                                       audit=c.audit))
+
+    refusal = Refusal("seal.create", org_id=p.org_id,
+                      details={"type": body.type, "name": body.name, "image": "drawn"})
+    return w.run(run, refusal, actor=p.actor())
+
+
+@router.post("/upload", response_model=SealOut, status_code=201)
+async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"),
+                          type: str = Form(..., max_length=20),  # noqa: A002 - API field
+                          name: str = Form(..., max_length=100),
+                          white_to_transparent: bool = Form(False),
+                          p: Principal = Depends(caller),
+                          w: Wiring = Depends(wiring)) -> SealOut:
+    """Create a seal from an uploaded PNG/JPEG image (``white_to_transparent`` clears white
+    paper from a scan), with its own key pair and certificate."""
+    upload = await receive(file, w.settings.max_upload_bytes)
+
+    def run(c: Context) -> SealOut:
+        p.require("seals:write")
+        order = SealOrder(p.org, type, name, image=upload.content(),
+                          white_to_transparent=white_to_transparent)
+        return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.base_url,
+                                       audit=c.audit))
+
+    refusal = Refusal("seal.create", org_id=p.org_id, details={
+        "type": type, "name": name, "image": "upload", **upload.details()})
+    return await run_in_threadpool(w.run, run, refusal, p.actor())
+
+
+@router.get("/{seal_id}", response_model=SealOut)
+def get_seal(seal_id: str, p: Principal = Depends(caller),
+             w: Wiring = Depends(wiring)) -> SealOut:
+    """One of your organisation's seals."""
+    def run(c: Context) -> SealOut:
+        p.require("seals:read")
+        return seal_out(c, own_seal(c, p, seal_id))
+
+    return w.run(run, actor=p.actor())
+
+
+@router.get("/{seal_id}/image.png", response_class=Response,
+            responses=_binary("image/png", "The seal image, PNG at 300 dpi"))
+def image_png(seal_id: str, p: Principal = Depends(caller),
+              w: Wiring = Depends(wiring)) -> Response:
+    """The seal's image as PNG (300 dpi, transparent background)."""
+    def run(c: Context) -> bytes:
+        p.require("seals:read")
+        return own_seal(c, p, seal_id).artwork.png
+
+    return Response(w.run(run, actor=p.actor()), media_type="image/png", headers=PRIVATE)
+
+
+@router.get("/{seal_id}/image.svg", response_class=Response,
+            responses=_binary("image/svg+xml", "The seal image in vector form"))
+def image_svg(seal_id: str, p: Principal = Depends(caller),
+              w: Wiring = Depends(wiring)) -> Response:
+    """The seal's image as SVG; 404 SEAL_NO_SVG for a seal made from an uploaded image."""
+    def run(c: Context) -> str:
+        p.require("seals:read")
+        svg = own_seal(c, p, seal_id).artwork.svg
+        if not svg:
+            raise NotFound("SEAL_NO_SVG", "该印章由上传的图片制作，没有矢量图（SVG），请使用 PNG",
+                           "This seal was made from an uploaded image and has no vector "
+                           "(SVG) form; use image.png", field="seal")
+        return svg
+
+    return Response(w.run(run, actor=p.actor()), media_type="image/svg+xml",
+                    headers={**PRIVATE, "Content-Security-Policy": SVG_POLICY})
+
+
+@router.get("/{seal_id}/certificate.pem", response_class=Response,
+            responses=_binary("application/x-pem-file",
+                              "The seal certificate, then its chain up to the root"))
+def certificate(seal_id: str, p: Principal = Depends(caller),
+                w: Wiring = Depends(wiring)) -> Response:
+    """The seal certificate followed by its issuers, as PEM (same as `openseal seal cert`)."""
+    def run(c: Context) -> str:
+        p.require("seals:read")
+        record = own_seal(c, p, seal_id)
+        certs = [c.pki.certificate(record.cert_id), *c.pki.chain(record.cert_id)]
+        return "".join(certificate_to_pem(x) for x in certs)
+
+    return Response(w.run(run, actor=p.actor()), media_type="application/x-pem-file",
+                    headers={"X-Content-Type-Options": "nosniff"})

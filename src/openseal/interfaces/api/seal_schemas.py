@@ -1,0 +1,97 @@
+"""Request and response bodies for seals, sealed documents and the audit trail.
+
+Requests forbid unknown fields (``Strict``): nobody can pass an ``org_id``; the organisation
+is always the caller's own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from openseal.core.records import CertificateRecord, SealedDocumentRecord, SealRecord
+from openseal.interfaces.api.schemas import Strict
+
+SEALS = "/api/v1/seals"
+
+
+class SealBody(Strict):
+    """A seal drawn from its template (the organisation's name around the star)."""
+
+    type: str = Field(max_length=20, description=(
+        "official | contract | finance | invoice | legal-rep | custom"))
+    name: str = Field(max_length=100, description="Seal name (legal-rep: the person's name)")
+    purpose: str | None = Field(default=None, max_length=50,
+                                description="Text below the star, e.g. 合同专用章")
+    tax_id: str | None = Field(default=None, max_length=20,
+                               description="Invoice seal: 18-character tax ID")
+    code: str | None = Field(default=None, max_length=20,
+                             description="Filing code along the lower arc (digits)")
+
+
+class SealOut(BaseModel):
+    id: str
+    name: str
+    type: str
+    purpose: str | None
+    status: str
+    sandbox: bool
+    created_at: datetime
+    width_mm: float
+    height_mm: float
+    certificate_serial: str
+    certificate_not_after: datetime
+    image_png_url: str
+    image_svg_url: str | None = Field(description="null for an uploaded image (no vector form)")
+    certificate_url: str
+
+    @classmethod
+    def of(cls, s: SealRecord, cert: CertificateRecord) -> SealOut:
+        base = f"{SEALS}/{s.id}"
+        return cls(id=s.id, name=s.name, type=s.design.seal_type.value,
+                   purpose=s.design.purpose, status=s.status, sandbox=s.sandbox,
+                   created_at=s.created_at, width_mm=round(s.artwork.width_mm, 2),
+                   height_mm=round(s.artwork.height_mm, 2),
+                   certificate_serial=cert.serial_hex, certificate_not_after=cert.not_after,
+                   image_png_url=f"{base}/image.png",
+                   image_svg_url=f"{base}/image.svg" if s.artwork.svg else None,
+                   certificate_url=f"{base}/certificate.pem")
+
+
+class DocumentOut(BaseModel):
+    """A record that a document was sealed (the PDF itself is not kept)."""
+
+    id: str
+    seal_id: str
+    field_name: str
+    input_sha256: str
+    output_sha256: str
+    size: int = Field(description="Bytes of the sealed PDF")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, d: SealedDocumentRecord) -> DocumentOut:
+        return cls(id=d.id, seal_id=d.seal_id, field_name=d.field_name,
+                   input_sha256=d.input_sha256, output_sha256=d.output_sha256,
+                   size=d.output_size, created_at=d.created_at)
+
+
+class AuditEventOut(BaseModel):
+    """One audit event exactly as ``openseal audit export`` writes it (hashes recomputable)."""
+
+    type: str
+    seq: int
+    time: str
+    actor: str
+    actor_kind: str
+    org_id: str | None
+    action: str
+    target: str | None
+    outcome: str
+    client_addr: str | None
+    agent: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str

@@ -10,6 +10,7 @@ hammers an account cannot keep its owner out.
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,7 +184,8 @@ class _Login:
 
     def _trusted_device(self, user: UserRecord) -> bool:
         value = self.attempt.device
-        return bool(value) and value == device_value(self.kit, user)
+        return bool(value) and hmac.compare_digest(
+            (value or "").encode(), device_value(self.kit, user).encode())
 
 
 def _factor(user: UserRecord, attempt: LoginAttempt) -> str:

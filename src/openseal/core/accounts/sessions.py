@@ -81,7 +81,8 @@ def resolve_client(repos: Repositories, clock: Clock, secret: str,
 def logout(repos: Repositories, principal: Principal, *, audit: AuditRecorder) -> None:
     if principal.session_id is not None:
         repos.delete_session(principal.session_id)
-    audit.record("auth.logout", org_id=principal.org_id, target=f"user:{principal.id}")
+    audit.record("auth.logout", org_id=principal.org_id,
+                 target=f"{principal.kind}:{principal.id}")
 
 
 def logout_everywhere(repos: Repositories, user: UserRecord, *, audit: AuditRecorder) -> None:

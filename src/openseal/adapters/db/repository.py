@@ -6,6 +6,8 @@ from sqlalchemy import func, or_, select
 
 from openseal.adapters.db.accounts_repository import SqlAccounts
 from openseal.adapters.db.audit_repository import SqlAuditLog
+from openseal.adapters.db.grants_repository import SqlGrants
+from openseal.adapters.db.lifecycle_repository import SqlLifecycle
 from openseal.adapters.db.convert import utc as _utc
 from openseal.adapters.db.tables import (
     CertificateRow,
@@ -26,7 +28,7 @@ from openseal.core.records import (
 from openseal.core.seals.model import SealDesign, SealType
 
 
-class SqlRepositories(SqlAccounts, SqlAuditLog):
+class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlAuditLog):
     """Every repository of one unit of work (the audit log's included)."""
 
     # instance -----------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from openseal.interfaces.api.routes import (
     auth,
     clients,
     documents,
+    grants,
     health,
+    lifecycle,
     orgs,
     pki,
     seals,
@@ -39,7 +41,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
                    users.router, clients.router, seals.router, documents.router,
-                   audit.router):
+                   audit.router, lifecycle.router, grants.router):
         app.include_router(router)
     return app
 

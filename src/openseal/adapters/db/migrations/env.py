@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from openseal.adapters.db.tables import Base
+from openseal.adapters.db.schema import Base
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

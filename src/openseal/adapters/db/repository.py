@@ -6,9 +6,9 @@ from sqlalchemy import func, or_, select
 
 from openseal.adapters.db.accounts_repository import SqlAccounts
 from openseal.adapters.db.audit_repository import SqlAuditLog
+from openseal.adapters.db.convert import utc as _utc
 from openseal.adapters.db.grants_repository import SqlGrants
 from openseal.adapters.db.lifecycle_repository import SqlLifecycle
-from openseal.adapters.db.convert import utc as _utc
 from openseal.adapters.db.tables import (
     CertificateRow,
     InstanceRow,

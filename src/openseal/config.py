@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     master_key: str | None = Field(default=None, repr=False)
     lang: str = "zh"
     base_url: str = "http://localhost:8000"
+    public_url: str | None = None
+    """Where outsiders reach this instance (OPENSEAL_PUBLIC_URL): new certificates' CRL
+    distribution point and OCSP address. Unset: ``base_url``."""
     instance_name: str = "OpenSeal"
     audit_checkpoint_every: int = 100
     audit_checkpoint_seconds: int = 3600
@@ -39,6 +42,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'openseal.db'}"
+
+    @property
+    def certificate_url(self) -> str:
+        """The public base URL written into new certificates (CRL, OCSP)."""
+        return self.public_url or self.base_url
 
     @property
     def keys_dir(self) -> Path:

@@ -176,7 +176,7 @@ def test_C11_every_auth_event_and_refusal_is_audited_without_secrets(world: Worl
         _expect(events, "authz.denied", "denied", "POST /api/v1/invitations",
                 error="CSRF_FAILED"),
         _expect(events, "authz.denied", "denied", t["b org"]),
-        _expect(events, "authz.denied", "denied", "scope:users:admin", error="FORBIDDEN"),
+        _expect(events, "authz.denied", "denied", "scope:users:manage", error="FORBIDDEN"),
         _expect(events, "client.create", "success", t["client"]),
         _expect(events, "client.use", "success", t["client"]),
         _expect(events, "client.revoke", "success", t["client"]),

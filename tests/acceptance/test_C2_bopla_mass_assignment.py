@@ -73,7 +73,7 @@ def test_C2_invitation_cannot_choose_its_role_or_org(world: World) -> None:
     fair = world.client().post("/api/v1/invitations/accept", json={
         "token": token, "username": "sneaky", "password": "a long enough secret phrase 7"})
     assert fair.status_code == 201
-    assert fair.json()["role"] == "member" and fair.json()["org_id"] == a.org_id
+    assert fair.json()["role"] == "seal_user" and fair.json()["org_id"] == a.org_id
 
 
 def test_C2_multipart_extras_have_no_effect(world: World) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.api import PASSWORD, World, licence_png, make_world, totp_now
+from tests.support.api import PASSWORD, World, invite, licence_png, make_world, totp_now
 from tests.support.pdfs import reportlab_pdf
 
 SANDBOX_USCC = "91330100MA27XF6T2T"
@@ -52,9 +52,14 @@ def test_sandbox_seals_are_test_seals_until_verified(world: World) -> None:
     org = _register(world, SANDBOX_USCC, "sandbox-admin")
     assert (org["status"], org["sandbox"]) == ("unverified", True)
     admin = world.login("sandbox-admin")
-    seal = admin.post("/api/v1/seals", json={"type": "contract", "name": "合同专用章"}).json()
+    invite(world, admin, "sandbox-custodian", "custodian")
+    invite(world, admin, "sandbox-clerk", "seal_user")
+    custodian, clerk = world.login("sandbox-custodian"), world.login("sandbox-clerk")
+    seal = custodian.post("/api/v1/seals", json={"type": "contract", "name": "合同专用章"}).json()
     assert seal["sandbox"] is True
-    sealed = admin.post("/api/v1/documents/seal", data={"seal_id": seal["id"]},
+    assert custodian.post(f"/api/v1/seals/{seal['id']}/grants", json={
+        "role": "seal_user", "reason": "试用"}).status_code == 201
+    sealed = clerk.post("/api/v1/documents/seal", data={"seal_id": seal["id"]},
                         files={"file": ("c.pdf", reportlab_pdf(), "application/pdf")})
     assert sealed.status_code == 200, sealed.text
     report = world.client().post("/api/v1/verify",

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from openseal.core.signing import service as signing_service
 from tests.support import producers
-from tests.support.api import World, make_world
+from tests.support.api import World, invite, make_world
 from tests.support.pdfs import reportlab_pdf
 from tests.support.tools import require_tool
 
@@ -36,6 +36,17 @@ def admin_a(world: World) -> TestClient:
 @pytest.fixture(scope="module")
 def member_a(world: World) -> TestClient:
     return world.login(world.parties["A"].member)
+
+
+@pytest.fixture(scope="module")
+def custodian_a(world: World) -> TestClient:
+    return world.login(world.parties["A"].custodian)
+
+
+@pytest.fixture(scope="module")
+def auditor_a(world: World) -> TestClient:
+    invite(world, world.login(world.parties["A"].admin), "auditor-a", "auditor")
+    return world.login("auditor-a")
 
 
 @pytest.fixture(scope="module")
@@ -70,27 +81,27 @@ def seal_png() -> bytes:
     return out.getvalue()
 
 
-def test_admin_creates_a_drawn_seal_and_fetches_image_and_certificate(
-    world: World, admin_a: TestClient, tmp_path: Path,
+def test_custodian_creates_a_drawn_seal_and_fetches_image_and_certificate(
+    world: World, custodian_a: TestClient, tmp_path: Path,
 ) -> None:
-    made = admin_a.post(f"{API}/seals", json={"type": "official", "name": "公章 API"})
+    made = custodian_a.post(f"{API}/seals", json={"type": "official", "name": "公章 API"})
     assert made.status_code == 201, made.text
     seal = made.json()
     assert seal["type"] == "official" and seal["status"] == "active"
     assert seal["sandbox"] is False and seal["certificate_serial"]
-    listed = admin_a.get(f"{API}/seals").json()
+    listed = custodian_a.get(f"{API}/seals").json()
     assert {s["id"] for s in listed} >= {seal["id"], world.parties["A"].seal_id}
     assert world.parties["B"].seal_id not in {s["id"] for s in listed}
-    assert admin_a.get(f"{API}/seals/{seal['id']}").json() == seal
+    assert custodian_a.get(f"{API}/seals/{seal['id']}").json() == seal
 
-    png = admin_a.get(seal["image_png_url"])
+    png = custodian_a.get(seal["image_png_url"])
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
-    svg = admin_a.get(seal["image_svg_url"])
+    svg = custodian_a.get(seal["image_svg_url"])
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content and "sandbox" in svg.headers["content-security-policy"]
 
-    pem = admin_a.get(seal["certificate_url"])
+    pem = custodian_a.get(seal["certificate_url"])
     assert pem.status_code == 200 and pem.text.count("BEGIN CERTIFICATE") >= 2
     (tmp_path / "seal.pem").write_bytes(pem.content)
     parsed = subprocess.run([require_tool("openssl"), "x509", "-noout", "-serial", "-in",
@@ -99,31 +110,33 @@ def test_admin_creates_a_drawn_seal_and_fetches_image_and_certificate(
     assert parsed.stdout.strip().lower().endswith(seal["certificate_serial"].lower().lstrip("0"))
 
 
-def test_admin_uploads_a_seal_image_which_has_no_svg(admin_a: TestClient) -> None:
-    made = admin_a.post(f"{API}/seals/upload", files={"file": ("seal.png", seal_png(),
+def test_custodian_uploads_a_seal_image_which_has_no_svg(custodian_a: TestClient) -> None:
+    made = custodian_a.post(f"{API}/seals/upload", files={"file": ("seal.png", seal_png(),
                                                               "image/png")},
                         data={"type": "contract", "name": "上传合同章",
                               "white_to_transparent": "true"})
     assert made.status_code == 201, made.text
     seal = made.json()
     assert seal["image_svg_url"] is None
-    assert admin_a.get(seal["image_png_url"]).content.startswith(b"\x89PNG")
-    missing = admin_a.get(f"{API}/seals/{seal['id']}/image.svg")
+    assert custodian_a.get(seal["image_png_url"]).content.startswith(b"\x89PNG")
+    missing = custodian_a.get(f"{API}/seals/{seal['id']}/image.svg")
     assert missing.status_code == 404 and missing.json()["code"] == "SEAL_NO_SVG"
-    not_image = admin_a.post(f"{API}/seals/upload", files={"file": ("x.png", b"<html>")},
+    not_image = custodian_a.post(f"{API}/seals/upload", files={"file": ("x.png", b"<html>")},
                              data={"type": "contract", "name": "坏图"})
     assert not_image.status_code == 422 and not_image.json()["code"] == "IMAGE_FORMAT"
 
 
 def test_requests_cannot_name_an_organisation_or_lack_the_scope(
-    world: World, admin_a: TestClient, member_a: TestClient,
+    world: World, admin_a: TestClient, member_a: TestClient, custodian_a: TestClient,
 ) -> None:
     sneaky = admin_a.post(f"{API}/seals", json={
         "type": "official", "name": "公章", "org_id": world.parties["B"].org_id})
     assert sneaky.status_code == 422 and sneaky.json()["code"] == "REQUEST_INVALID"
     denied = member_a.post(f"{API}/seals", json={"type": "official", "name": "公章"})
     assert denied.status_code == 403 and denied.json()["code"] == "FORBIDDEN"
-    bad_type = admin_a.post(f"{API}/seals", json={"type": "royal", "name": "玉玺"})
+    separated = admin_a.post(f"{API}/seals", json={"type": "official", "name": "公章"})
+    assert separated.status_code == 403 and separated.json()["scope"] == "seals:manage"
+    bad_type = custodian_a.post(f"{API}/seals", json={"type": "royal", "name": "玉玺"})
     assert bad_type.status_code == 422 and bad_type.json()["code"] == "SEAL_TYPE"
 
 
@@ -196,7 +209,7 @@ def test_a_client_without_documents_seal_is_forbidden(world: World,
     assert reader.get(f"{API}/documents").status_code == 200
     assert reader.get(f"{API}/audit").status_code == 403
     denied = world.audit("authz.denied")
-    assert any(e["target"] == "scope:documents:seal" for e in denied)
+    assert any(e["target"] == "scope:seals:use" for e in denied)
 
 
 def _problem(http: TestClient, path: str, ref: str) -> tuple[int, object]:
@@ -234,25 +247,27 @@ def test_another_organisation_cannot_seal_with_my_seal(world: World) -> None:
                for e in world.audit("authz.denied"))
 
 
-def test_audit_shows_only_my_organisation(world: World, admin_a: TestClient) -> None:
+def test_audit_shows_only_my_organisation(world: World, admin_a: TestClient,
+                                          auditor_a: TestClient) -> None:
     a, b = world.parties["A"], world.parties["B"]
-    events = admin_a.get(f"{API}/audit", params={"limit": 1000}).json()
+    events = auditor_a.get(f"{API}/audit", params={"limit": 1000}).json()
     assert events and {e["org_id"] for e in events} == {a.org_id}
     assert "seal.create" in {e["action"] for e in events}
     assert not any(b.org_id in str(e) for e in events)
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs)
-    latest = admin_a.get(f"{API}/audit", params={"limit": 2}).json()
+    latest = auditor_a.get(f"{API}/audit", params={"limit": 2}).json()
     assert [e["seq"] for e in latest] == seqs[-2:]
-    older = admin_a.get(f"{API}/audit", params={"limit": 2, "before": seqs[-2]}).json()
+    older = auditor_a.get(f"{API}/audit", params={"limit": 2, "before": seqs[-2]}).json()
     assert all(e["seq"] < seqs[-2] for e in older)
-    only = admin_a.get(f"{API}/audit", params={"action": "seal.create"}).json()
+    only = auditor_a.get(f"{API}/audit", params={"action": "seal.create"}).json()
     assert only and {e["action"] for e in only} == {"seal.create"}
     client = world.bearer(a.client_secret).get(f"{API}/audit").json()
     assert client and {e["org_id"] for e in client} == {a.org_id}
     member = world.login(a.member).get(f"{API}/audit")
     assert member.status_code == 403
-    assert admin_a.get(f"{API}/audit", params={"limit": 1001}).status_code == 422
+    assert admin_a.get(f"{API}/audit").status_code == 403  # separation of duties
+    assert auditor_a.get(f"{API}/audit", params={"limit": 1001}).status_code == 422
 
 
 REFUSED: dict[str, tuple[Callable[[], bytes], dict[str, str], int, str]] = {

@@ -177,7 +177,7 @@ def test_reject_needs_a_reason_and_changes_nothing_without_one(cli: Cli, wiring:
 def test_invitation_token_works_once(cli: Cli, http_app: Any) -> None:
     org_id = cli.register("inv-admin")["id"]
     invited = cli.json("user", "invite", "--org", org_id, "--email", "new@example.com")
-    assert invited["role"] == "member" and invited["token"].startswith("osi_")
+    assert invited["role"] == "seal_user" and invited["token"].startswith("osi_")
     assert invited["expires_at"]
     body = {"token": invited["token"], "username": "invited-one", "password": PASSWORD}
     accepted = client(http_app).post("/api/v1/invitations/accept", json=body)
@@ -242,7 +242,7 @@ def test_client_secret_authenticates_until_revoked(cli: Cli, http_app: Any) -> N
     org_id = cli.register("cl-admin")["id"]
     made = cli.json("client", "create", "--org", org_id, "--name", "ERP", "--scope",
                     "seals:read", "--scope", "documents:seal", "--days", "30")
-    assert made["scopes"] == ["documents:seal", "seals:read"]
+    assert made["scopes"] == ["seals:use", "seals:view"]  # old names kept as aliases
     bearer = client(http_app)
     bearer.headers["Authorization"] = f"Bearer {made['secret']}"
     me = bearer.get("/api/v1/auth/me")

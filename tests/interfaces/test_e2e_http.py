@@ -96,7 +96,7 @@ def test_register_verify_invite_enrol_login_seal_verify(server: Server) -> None:
     assert decided.json()["status"] == "verified", decided.text
 
     invited = org_admin.request("POST", "/api/v1/invitations",
-                                json={"email": "clerk@example.com", "role": "member"})
+                                json={"email": "clerk@example.com", "role": "seal_user"})
     accepted = anyone.request("POST", "/api/v1/invitations/accept", json={
         "token": invited.json()["token"], "username": "clerk", "password": PASSWORD})
     assert accepted.status_code == 201, accepted.text
@@ -112,9 +112,21 @@ def test_register_verify_invite_enrol_login_seal_verify(server: Server) -> None:
     assert clerk.login("clerk", PASSWORD).json()["code"] == "TOTP_REQUIRED"
     assert clerk.login("clerk", PASSWORD, code=pyotp.TOTP(secret).now()).status_code == 200
 
-    seal = org_admin.request("POST", "/api/v1/seals", json={"type": "contract",
-                                                             "name": "合同专用章"})
+    # separation of duties: the administrator appoints a custodian, who makes the seal and
+    # authorises the clerk to use it
+    made = org_admin.request("POST", "/api/v1/invitations",
+                             json={"email": "keeper@example.com", "role": "custodian"})
+    assert anyone.request("POST", "/api/v1/invitations/accept", json={
+        "token": made.json()["token"], "username": "keeper",
+        "password": PASSWORD}).status_code == 201
+    keeper = Browser(server.url)
+    assert keeper.login("keeper", PASSWORD).status_code == 200
+    seal = keeper.request("POST", "/api/v1/seals", json={"type": "contract",
+                                                          "name": "合同专用章"})
     assert seal.status_code == 201, seal.text
+    granted = keeper.request("POST", f"/api/v1/seals/{seal.json()['id']}/grants", json={
+        "user_id": accepted.json()["id"], "level": "use", "reason": "合同专员"})
+    assert granted.status_code == 201, granted.text
     sealed = clerk.request("POST", "/api/v1/documents/seal",
                            files={"file": ("contract.pdf", reportlab_pdf(), "application/pdf")},
                            data={"seal_id": seal.json()["id"]})

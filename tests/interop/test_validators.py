@@ -4,6 +4,7 @@ and the seal is drawn where it was asked for (poppler rendering)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -131,13 +132,42 @@ def test_pdfsig_every_signature_valid(name: str, sealed: Callable[[str], Sealed]
         assert earlier["coverage"] == "Not total document signed", earlier
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "seal certificates carry an OCSP URL (base_url/api/v1/pki/ocsp) that nothing answers; "
-    "poppler 22.12/NSS then reports 'Unknown issue with Certificate' (even with -no-ocsp). "
-    "With a live OCSP responder answering 'good' pdfsig says 'Certificate is Trusted.'"))
-def test_pdfsig_trusts_our_certificate(sealed: Callable[[str], Sealed], nss_db: str) -> None:
-    ours = pdfsig_blocks(nss_db, sealed("reportlab").path)[-1]
-    assert ours["Certificate Validation"] == "Certificate is Trusted.", ours
+def test_pdfsig_trusts_our_certificate_with_a_live_ocsp_responder(tmp_path: Path) -> None:
+    """NSS asks the OCSP responder the seal certificate names (poppler reports "Unknown
+    issue with Certificate" while nothing answers, even with -no-ocsp). With a real
+    `openseal serve` answering there, pdfsig trusts the certificate; after
+    `openseal seal revoke` it says the certificate has been revoked."""
+    from tests.support.instance import ORG_NAME, ORG_USCC
+    from tests.support.server import Server
+
+    certutil = require_tool("certutil")
+    server = Server(tmp_path / "home", None)
+    server.env["OPENSEAL_BASE_URL"] = server.url  # the OCSP URL new certificates carry
+    server.cli("init")
+    org = json.loads(server.cli("org", "create", "--name", ORG_NAME, "--uscc", ORG_USCC,
+                                "--json"))
+    seal = json.loads(server.cli("seal", "create", "--org", org["id"], "--type", "contract",
+                                 "--name", "合同专用章", "--json"))
+    (tmp_path / "in.pdf").write_bytes(producers.reportlab())
+    server.cli("sign", str(tmp_path / "in.pdf"), "--seal", seal["id"], "-o",
+               str(tmp_path / "sealed.pdf"))
+    server.cli("ca", "export", "--out", str(tmp_path / "roots.pem"))
+    (tmp_path / "nss").mkdir()
+    db = f"sql:{tmp_path / 'nss'}"
+    subprocess.run([certutil, "-N", "-d", db, "--empty-password"], check=True,
+                   capture_output=True)
+    subprocess.run([certutil, "-A", "-d", db, "-n", "openseal-root", "-t", "CT,C,C", "-i",
+                    str(tmp_path / "roots.pem")], check=True, capture_output=True)
+    process = server.start()
+    try:
+        ours = pdfsig_blocks(db, tmp_path / "sealed.pdf")[-1]
+        assert ours["Certificate Validation"] == "Certificate is Trusted.", ours
+        server.cli("seal", "revoke", seal["id"], "--reason", "retired")
+        ours = pdfsig_blocks(db, tmp_path / "sealed.pdf")[-1]
+        assert ours["Certificate Validation"] == "Certificate has been Revoked.", ours
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- qpdf

@@ -1,7 +1,8 @@
 """A running API world for HTTP tests: a platform administrator and two verified
-organisations (A and B), each with an administrator, a member, an API client, a seal and a
-sealed document. Everything the tests check goes over HTTP; only the seals and documents are
-prepared through the services (they have their own HTTP tests)."""
+organisations (A and B), each with an administrator (org_admin), a member (seal_user, with a
+``use`` grant on the seal: ``grant_id``), a seal custodian, an API client (also granted),
+a seal and a sealed document. Everything the tests check goes over HTTP; only the seals and
+documents are prepared through the services (they have their own HTTP tests)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
 from openseal.interfaces.api.app import create_app
+from openseal.interfaces.cli.operator import operator
 from tests.support.pdfs import reportlab_pdf
 
 BASE = "https://testserver"
@@ -57,6 +59,9 @@ class Party:
     invitation_id: str = ""
     seal_id: str = ""
     document_id: str = ""
+    custodian: str = ""
+    custodian_id: str = ""
+    grant_id: str = ""  # the member's grant: use the seal directly
 
 
 @dataclass
@@ -145,19 +150,37 @@ def _make_party(world: World, key: str) -> Party:
     party.admin_id = str(registered["admin"]["id"])  # type: ignore[index]
     admin = world.login(party.admin)
     verify_org(world, admin, party.org_id)
-    invited = admin.post("/api/v1/invitations", json={"email": f"m-{key}@example.com"}).json()
     party.member = f"member-{key.lower()}"
-    accepted = world.client().post("/api/v1/invitations/accept", json={
-        "token": invited["token"], "username": party.member, "password": PASSWORD})
-    assert accepted.status_code == 201, accepted.text
-    party.member_id = accepted.json()["id"]
-    party.invitation_id = invited["id"]
+    party.member_id, party.invitation_id = invite(world, admin, party.member, "seal_user")
+    party.custodian = f"custodian-{key.lower()}"
+    party.custodian_id, _ = invite(world, admin, party.custodian, "custodian")
     made = admin.post("/api/v1/clients", json={
         "name": f"ERP {key}", "scopes": ["seals:read", "documents:seal", "audit:read"]})
     assert made.status_code == 201, made.text
     party.client_id, party.client_secret = made.json()["id"], made.json()["secret"]
     _seal_and_document(world, party)
+    custodian = world.login(party.custodian)
+    party.grant_id = _grant(custodian, party.seal_id, user_id=party.member_id)
+    _grant(custodian, party.seal_id, client_id=party.client_id)
     return party
+
+
+def _grant(custodian: TestClient, seal_id: str, **grantee: str) -> str:
+    granted = custodian.post(f"/api/v1/seals/{seal_id}/grants", json={
+        **grantee, "level": "use", "reason": "合同专员 / contract clerk"})
+    assert granted.status_code == 201, granted.text
+    return str(granted.json()["id"])
+
+
+def invite(world: World, admin: TestClient, username: str, role: str) -> tuple[str, str]:
+    """Invite and accept ``username`` with ``role``: (user id, invitation id)."""
+    invited = admin.post("/api/v1/invitations", json={"email": f"{username}@example.com",
+                                                      "role": role})
+    assert invited.status_code == 201, invited.text
+    accepted = world.client().post("/api/v1/invitations/accept", json={
+        "token": invited.json()["token"], "username": username, "password": PASSWORD})
+    assert accepted.status_code == 201, accepted.text
+    return accepted.json()["id"], invited.json()["id"]
 
 
 def _seal_and_document(world: World, party: Party) -> None:
@@ -167,5 +190,5 @@ def _seal_and_document(world: World, party: Party) -> None:
                            c.settings.base_url, audit=c.audit)
         done = seal_document(c.repos, c.pki, c.keystore, c.clock, SealerCache(), seal.id,
                              reportlab_pdf(), SealRequest(Placement(1), None, None),
-                             audit=c.audit)
+                             audit=c.audit, principal=operator(party.org_id))
     party.seal_id, party.document_id = seal.id, done.record.id

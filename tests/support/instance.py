@@ -16,6 +16,7 @@ from openseal.core.seals.service import SealOrder, create_seal
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
+from openseal.interfaces.cli.operator import operator
 
 ORG_NAME = "北京开源印章科技有限公司"
 ORG_USCC = "91350100M000100Y43"
@@ -38,7 +39,8 @@ class TestInstance:
         request = SealRequest(Placement(page, x, y, size), reason, None)
         with self.wiring.context() as c:
             done = seal_document(c.repos, c.pki, c.keystore, c.clock, self.cache,
-                                 self.seals[seal_type].id, pdf, request, audit=c.audit)
+                                 self.seals[seal_type].id, pdf, request, audit=c.audit,
+                                 principal=operator(self.org.id))
         return done.pdf
 
 

@@ -20,7 +20,8 @@ from tests.support.pdfs import reportlab_pdf
 # Which attribute of a Party fills which path parameter. A new kind of id must be added
 # here, or the route-table tests fail and say so.
 ID_OF = {"org_id": "org_id", "seal_id": "seal_id", "document_id": "document_id",
-         "user_id": "member_id", "client_id": "client_id", "invitation_id": "invitation_id"}
+         "user_id": "member_id", "client_id": "client_id", "invitation_id": "invitation_id",
+         "grant_id": "grant_id"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def example(schema: dict[str, Any], spec: dict[str, Any], name: str = "") -> Any
 def _string_for(name: str, schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return str(schema["enum"][0])
-    samples = {"email": "someone@example.com", "scopes": "seals:read", "role": "member",
+    samples = {"email": "someone@example.com", "scopes": "seals:read", "role": "seal_user",
                "type": "contract", "uscc": "91350100M000100Y43", "token": "osi_nothing",
                "legal_rep_id_number": "11010519491231002X"}
     for key, value in samples.items():

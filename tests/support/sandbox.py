@@ -13,6 +13,7 @@ from openseal.core.seals.service import SealOrder, create_seal
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import seal_document
+from openseal.interfaces.cli.operator import operator
 from tests.support.instance import TestInstance
 
 SANDBOX_ORG_NAME = "上海沙箱试用有限公司"
@@ -49,7 +50,7 @@ def seal_pdf(instance: TestInstance, seal: SealRecord, pdf: bytes) -> bytes:
     request = SealRequest(Placement(1, None, None, None), None, None)
     with instance.wiring.context() as c:
         return seal_document(c.repos, c.pki, c.keystore, c.clock, instance.cache, seal.id, pdf,
-                             request, audit=c.audit).pdf
+                             request, audit=c.audit, principal=operator(seal.org_id)).pdf
 
 
 def sandbox_anchors(instance: TestInstance) -> list[x509.Certificate]:

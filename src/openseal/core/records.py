@@ -199,3 +199,74 @@ class ThrottleRecord:
     key: str
     failures: int
     last_failure: datetime | None
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    """An authorisation (印章授权): ``grantee_kind`` user | role | client may act on a seal at
+    ``level`` (view | request | use | manage) within the window, at most ``max_uses`` times
+    (None: no limit), for ``categories`` (empty: any document category)."""
+
+    id: str
+    org_id: str
+    seal_id: str
+    grantee_kind: str
+    grantee: str
+    level: str
+    approval_required: bool
+    categories: tuple[str, ...]
+    valid_from: datetime
+    valid_until: datetime | None
+    max_uses: int | None
+    uses: int
+    status: str  # "active" | "revoked"
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    def in_window(self, now: datetime) -> bool:
+        return self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
+
+    def exhausted(self) -> bool:
+        return self.max_uses is not None and self.uses >= self.max_uses
+
+
+@dataclass(frozen=True)
+class GrantEventRecord:
+    """One change of a grant: what it was before and after, why, who, when."""
+
+    id: str
+    grant_id: str
+    org_id: str
+    seal_id: str
+    grantee_kind: str
+    grantee: str
+    action: str  # "create" | "change" | "revoke" | "restore"
+    reason: str
+    actor: str
+    at: datetime
+    before: dict[str, object] | None
+    after: dict[str, object]
+
+
+@dataclass(frozen=True)
+class CrlRecord:
+    """One CRL a CA issued (RFC 5280 §5): its number and validity, and the signed DER."""
+
+    issuer_id: str
+    number: int
+    this_update: datetime
+    next_update: datetime
+    der: bytes
+
+
+@dataclass(frozen=True)
+class RevokedCertificate:
+    """A certificate on its issuer's CRL: revoked for good, or on hold while its seal is
+    suspended (``reason`` "certificate_hold"). ``reason`` is an asn1crypto CRLReason name."""
+
+    cert_id: str
+    issuer_id: str
+    serial_hex: str
+    revoked_at: datetime
+    reason: str

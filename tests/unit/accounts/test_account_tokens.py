@@ -39,8 +39,11 @@ def test_only_digests_compare() -> None:
 
 
 def test_parse_scopes() -> None:
-    assert parse_scopes("seals:read documents:seal") == {"seals:read", "documents:seal"}
-    assert parse_scopes(" seals:read,audit:read ,seals:read ") == {"seals:read", "audit:read"}
+    assert parse_scopes("seals:view seals:use") == {"seals:view", "seals:use"}
+    assert parse_scopes(" seals:view,audit:read ,seals:view ") == {"seals:view", "audit:read"}
+    # the names before separation of duties are kept as aliases, stored under the new names
+    assert parse_scopes("seals:read documents:seal seals:write") == {
+        "seals:view", "seals:use", "seals:manage"}
     assert parse_scopes("") == frozenset()
     assert parse_scopes(" ".join(sorted(SCOPES))) == SCOPES
 

@@ -61,6 +61,24 @@ class SoftwareKeyStore:
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
         return f"{digest_algorithm.lower()}_ecdsa"
 
+    def destroy_key(self, key_id: str) -> bool:
+        """Overwrite the key file with random bytes, flush it, unlink it, forget the cached
+        key. (On flash storage or copy-on-write file systems an overwrite cannot promise the
+        old blocks are gone; the key is encrypted under the master key there as well.)"""
+        path = self._path(key_id)
+        with self._lock:
+            self._cache.pop(key_id, None)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return False
+        with path.open("r+b") as fh:
+            fh.write(secrets.token_bytes(size))
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.unlink()
+        return True
+
     def _load(self, key_id: str) -> ec.EllipticCurvePrivateKey:
         cached = self._cache.get(key_id)
         if cached is not None:

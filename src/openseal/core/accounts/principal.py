@@ -10,21 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openseal.core.audit.recorder import Actor
+from openseal.core.governance.roles import (
+    ORG_ADMIN,
+    ORG_ROLES,
+    PERMISSIONS,
+    PLATFORM_ADMIN,
+    SEAL_USER,
+    canonical,
+)
 from openseal.errors import NotFound, PermissionDenied
 
-PLATFORM_ADMIN = "platform_admin"
-ORG_ADMIN = "org_admin"
-MEMBER = "member"
-ORG_ROLES = (ORG_ADMIN, MEMBER)
-
-# What a user's role lets them do. API clients get exactly the scopes they were given.
-ROLE_SCOPES: dict[str, frozenset[str]] = {
-    PLATFORM_ADMIN: frozenset({"platform:admin", "orgs:read", "documents:verify"}),
-    ORG_ADMIN: frozenset({"orgs:read", "orgs:admin", "users:admin", "clients:admin",
-                          "seals:read", "seals:write", "documents:seal", "documents:verify",
-                          "audit:read"}),
-    MEMBER: frozenset({"orgs:read", "seals:read", "documents:seal", "documents:verify"}),
-}
+__all__ = ["ORG_ADMIN", "ORG_ROLES", "PLATFORM_ADMIN", "SEAL_USER", "AccessDenied",
+           "Forbidden", "OutsideTenant", "Principal"]
 
 # Restrictions a session can carry until the user fixes them.
 PASSWORD_EXPIRED = "PASSWORD_EXPIRED"
@@ -59,15 +56,23 @@ class Principal:
     restriction: str | None = None
     client_addr: str | None = None
     agent: str | None = None
+    roles: frozenset[str] = frozenset()  # every role of a user (``role`` is the primary one)
 
     def actor(self) -> Actor:
         return Actor(f"{self.kind}:{self.name}", self.kind, self.client_addr, self.agent)
 
+    def may(self, permission: str) -> bool:
+        """Whether the caller's roles (or client scopes) allow ``permission`` (old names
+        accepted); seal-scoped permissions also need a grant: see governance.authorize."""
+        return canonical(permission) in self.scopes
+
     def require(self, scope: str) -> None:
-        if scope not in self.scopes:
-            exc = Forbidden("FORBIDDEN", f"没有执行此操作的权限（需要 {scope}）",
-                            f"You may not do this (needs {scope})", scope=scope)
-            exc.target, exc.org_id = f"scope:{scope}", self.org_id
+        wanted = canonical(scope)
+        if wanted not in self.scopes:
+            zh, en = PERMISSIONS.get(wanted, (wanted, wanted))
+            exc = Forbidden("FORBIDDEN", f"没有执行此操作的权限（需要 {wanted}：{zh}）",
+                            f"You may not do this (needs {wanted}: {en})", scope=wanted)
+            exc.target, exc.org_id = f"scope:{wanted}", self.org_id
             raise exc
 
     def owns(self, org_id: str | None, what: str, ref: str, not_found: NotFound) -> None:

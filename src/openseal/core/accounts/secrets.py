@@ -13,6 +13,7 @@ import hmac
 import re
 import secrets
 
+from openseal.core.governance.roles import ALIASES, canonical
 from openseal.errors import InvalidInput
 
 TOKEN_BYTES = 32
@@ -21,10 +22,13 @@ SESSION_PREFIX = "oss"
 INVITATION_PREFIX = "osi"
 _PREFIX = re.compile(r"[a-z][a-z0-9]{1,15}")
 
+# What an API client may be given (the permission names of core.governance.roles). The old
+# names seals:read, seals:write and documents:seal stay accepted as aliases (LEGACY_SCOPES).
 SCOPES = frozenset({
-    "seals:read", "seals:write", "documents:seal", "documents:verify", "audit:read",
-    "orgs:read",
+    "seals:view", "seals:manage", "seals:request", "seals:use", "documents:verify",
+    "audit:read", "reports:read", "orgs:read",
 })
+LEGACY_SCOPES = frozenset(ALIASES) & {"seals:read", "seals:write", "documents:seal"}
 
 
 def new_token(prefix: str) -> tuple[str, str]:
@@ -50,13 +54,14 @@ def same_digest(a: str, b: str) -> bool:
 def parse_scopes(text: str) -> frozenset[str]:
     """Scopes separated by spaces and/or commas; InvalidInput SCOPE_UNKNOWN for any other.
 
-    Empty text gives the empty set (a client that may do nothing).
+    Empty text gives the empty set (a client that may do nothing). Old names are stored
+    under their new names.
     """
     given = frozenset(part for part in re.split(r"[\s,]+", text.strip()) if part)
-    unknown = sorted(given - SCOPES)
+    unknown = sorted(given - SCOPES - LEGACY_SCOPES)
     if unknown:
         raise InvalidInput(
             "SCOPE_UNKNOWN", f"未知的权限范围：{', '.join(unknown)}",
             f"unknown scope(s): {', '.join(unknown)}",
             field="scopes", unknown=unknown, known=sorted(SCOPES))
-    return given
+    return frozenset(canonical(scope) for scope in given)

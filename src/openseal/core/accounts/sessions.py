@@ -12,7 +12,6 @@ from openseal.core.accounts.kit import AccountKit
 from openseal.core.accounts.login import session_expired
 from openseal.core.accounts.principal import (
     PASSWORD_EXPIRED,
-    ROLE_SCOPES,
     TOTP_ENROLMENT_REQUIRED,
     Principal,
 )
@@ -20,6 +19,8 @@ from openseal.core.accounts.secrets import same_digest, token_digest
 from openseal.core.accounts.users import end_all_sessions
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
+from openseal.core.governance.ports import GovernanceRepos
+from openseal.core.governance.roles import canonical, permissions_of
 from openseal.core.ports import Repositories
 from openseal.core.records import UserRecord
 from openseal.errors import Unauthenticated
@@ -32,7 +33,7 @@ def not_logged_in() -> Unauthenticated:
                            "Log in first (the session is invalid or has expired)")
 
 
-def resolve_session(repos: Repositories, kit: AccountKit, clock: Clock, token: str,
+def resolve_session(repos: GovernanceRepos, kit: AccountKit, clock: Clock, token: str,
                     client_addr: str | None = None, agent: str | None = None) -> Principal:
     """The logged-in user behind ``token``; Unauthenticated LOGIN_REQUIRED otherwise."""
     session = repos.get_session_by_digest(token_digest(token))
@@ -46,9 +47,10 @@ def resolve_session(repos: Repositories, kit: AccountKit, clock: Clock, token: s
         raise not_logged_in()
     if now - session.last_seen_at >= TOUCH_EVERY:
         repos.touch_session(session.id, now)
+    roles = repos.list_user_roles(user.id)  # read on every request: changes act at once
     return Principal("user", user.id, user.username, user.org_id, user.role,
-                     ROLE_SCOPES[user.role], session.id, _restriction(repos, user, clock),
-                     client_addr, agent)
+                     permissions_of(roles), session.id, _restriction(repos, user, clock),
+                     client_addr, agent, roles)
 
 
 def _restriction(repos: Repositories, user: UserRecord, clock: Clock) -> str | None:
@@ -74,7 +76,8 @@ def resolve_client(repos: Repositories, clock: Clock, secret: str,
         raise Unauthenticated("TOKEN_INVALID", "API 凭据无效、已吊销或已过期",
                               "The API credential is invalid, revoked or expired")
     repos.touch_api_client(client.id, now)
-    return Principal("client", client.id, client.name, client.org_id, None, client.scopes,
+    scopes = frozenset(canonical(scope) for scope in client.scopes)
+    return Principal("client", client.id, client.name, client.org_id, None, scopes,
                      None, None, client_addr, agent)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from openseal.core.accounts.kit import AccountKit
 from openseal.core.accounts.passwords import check_password
-from openseal.core.accounts.principal import ORG_ROLES, PLATFORM_ADMIN, Principal
+from openseal.core.accounts.principal import ORG_ROLES, PLATFORM_ADMIN, SEAL_USER, Principal
 from openseal.core.accounts.secrets import INVITATION_PREFIX, new_token, token_digest
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
@@ -22,6 +22,7 @@ from openseal.core.ports import Repositories
 from openseal.core.records import InvitationRecord, UserRecord
 from openseal.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
+ROLE_ALIASES = {"member": SEAL_USER}  # the role's name before separation of duties
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -95,7 +96,8 @@ def invite_user(repos: Repositories, kit: AccountKit, clock: Clock, principal: P
                 email: str, role: str, *, audit: AuditRecorder
                 ) -> tuple[str, InvitationRecord]:
     """A single-use invitation into the caller's organisation. Returns (token, record)."""
-    principal.require("users:admin")
+    principal.require("users:manage")
+    role = ROLE_ALIASES.get(role, role)
     if role not in ORG_ROLES:
         raise InvalidInput("ROLE_UNKNOWN", f"未知角色「{role}」，可选：{', '.join(ORG_ROLES)}",
                            f"Unknown role '{role}'; choose one of: {', '.join(ORG_ROLES)}",

@@ -31,3 +31,10 @@ class KeyStore(Protocol):
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
         """The asn1crypto name of the signature mechanism, e.g. "sha256_ecdsa"."""
         ...
+
+    def destroy_key(self, key_id: str) -> bool:
+        """Destroy the private key ``key_id`` for good (a revoked seal's key).
+
+        Returns False if there was no such key (already destroyed): destroying is idempotent.
+        """
+        ...

@@ -99,6 +99,9 @@ def _extensions(
         exts.append(_ext("extended_key_usage", ["time_stamping"], critical=True))
     if profile.role is CertificateRole.AUDIT:
         exts.append(_ext("extended_key_usage", [AUDIT_LOG_EKU], critical=True))
+    if profile.role is CertificateRole.OCSP:
+        exts.append(_ext("extended_key_usage", ["ocsp_signing"], critical=True))
+        exts.append(_ext("ocsp_no_check", None))
     if profile.crl_url:
         exts.append(_ext("crl_distribution_points", [{
             "distribution_point": {"full_name": [_uri(profile.crl_url)]}}]))
@@ -118,6 +121,8 @@ def _basic_constraints(profile: CertificateProfile) -> dict[str, object]:
 def _key_usage(role: CertificateRole) -> set[str]:
     if role in (CertificateRole.ROOT_CA, CertificateRole.ORG_CA):
         return {"key_cert_sign", "crl_sign", "digital_signature"}
+    if role is CertificateRole.OCSP:
+        return {"digital_signature"}
     return {"digital_signature", "non_repudiation"}
 
 

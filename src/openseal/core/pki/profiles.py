@@ -17,6 +17,7 @@ class CertificateRole(StrEnum):
     SEAL = "seal"
     TSA = "tsa"
     AUDIT = "audit"
+    OCSP = "ocsp"  # an OCSP responder's delegated signing certificate (RFC 6960 §4.2.2.2)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ ORG_CA_LIFETIME = timedelta(days=10 * 365)
 SEAL_LIFETIME = timedelta(days=3 * 365)
 TSA_LIFETIME = timedelta(days=10 * 365)
 AUDIT_LIFETIME = timedelta(days=10 * 365)
+# Responder certificates carry id-pkix-ocsp-nocheck (nobody checks their revocation), so
+# they are short-lived (RFC 6960 §4.2.2.2.1) and replaced well before they expire.
+OCSP_LIFETIME = timedelta(days=90)
 
 # The organisational unit of every certificate of the sandbox (test) CA: a test seal says so
 # in its certificate as well as on its image.
@@ -96,9 +100,27 @@ def seal_profile(
                           organizational_unit=TEST_UNIT if sandbox else None)
     return CertificateProfile(
         CertificateRole.SEAL, subject, SEAL_LIFETIME,
-        crl_url=f"{base_url}/api/v1/pki/crl/{org_id}.crl",
-        ocsp_url=f"{base_url}/api/v1/pki/ocsp",
+        crl_url=crl_url(base_url, org_id),
+        ocsp_url=ocsp_url(base_url),
     )
+
+
+def crl_url(public_url: str, org_id: str) -> str:
+    """Where the CRL of an organisation's CA is published (``root`` for the platform root)."""
+    return f"{public_url}/api/v1/pki/crl/{org_id}.crl"
+
+
+def ocsp_url(public_url: str) -> str:
+    return f"{public_url}/api/v1/pki/ocsp"
+
+
+def ocsp_responder_profile(ca_subject: dict[str, str]) -> CertificateProfile:
+    """The OCSP responder of one CA: signs that CA's OCSP responses and nothing else."""
+    subject = SubjectInfo(f"{ca_subject.get('common_name', 'CA')[:48]} OCSP Responder",
+                          ca_subject.get("organization_name", "OpenSeal"),
+                          ca_subject.get("organization_identifier"),
+                          organizational_unit=ca_subject.get("organizational_unit_name"))
+    return CertificateProfile(CertificateRole.OCSP, subject, OCSP_LIFETIME)
 
 
 def tsa_profile(instance_name: str) -> CertificateProfile:

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 
 from asn1crypto import x509
+from asn1crypto.crl import CertificateList
 
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki import profiles
 from openseal.core.pki.audit_signer import PkiAuditSigner
+from openseal.core.pki.crl import CrlPublisher, RevocationRepos, is_ca, load_crl
 from openseal.core.pki.issuance import Issuer, certificate_from_der, issue_certificate
+from openseal.core.pki.ocsp import OcspResponder
 from openseal.core.pki.profiles import CertificateProfile, CertificateRole
 from openseal.core.pki.tsa import TimestampAuthority, TsaIdentity
-from openseal.core.ports import Repositories
-from openseal.core.records import CertificateRecord, InstanceRecord
+from openseal.core.records import CertificateRecord, CrlRecord, InstanceRecord
 from openseal.errors import Conflict, NotFound
 
 
@@ -38,9 +41,13 @@ def sandbox_mismatch(sandbox: bool) -> Conflict:
                     "seal certificates")
 
 
+# A responder certificate this close to its end is replaced on the next OCSP request.
+OCSP_RENEW_BEFORE = timedelta(days=30)
+
+
 class PkiService:
     def __init__(
-        self, repos: Repositories, keystore: KeyStore, clock: Clock,
+        self, repos: RevocationRepos, keystore: KeyStore, clock: Clock,
         recorder: AuditRecorder | None = None,
     ) -> None:
         self._repos = repos
@@ -55,6 +62,7 @@ class PkiService:
         if self._repos.get_instance() is not None:
             raise Conflict("ALREADY_INITIALISED", "实例已初始化", "The instance is initialised")
         root = self._issue(profiles.root_ca_profile(name), None, org_id=None)
+        self.ocsp_responder(root)
         tsa = self._issue(profiles.tsa_profile(name), root, org_id=None)
         audit = self._issue(profiles.audit_profile(name), root, org_id=None)
         record = InstanceRecord(name, root.id, tsa.id, self._clock.now(), audit.id)
@@ -87,7 +95,9 @@ class PkiService:
         """The organisation's issuing CA: under the test root when ``sandbox``."""
         root = self.test_root() if sandbox else self._cert(self._instance().root_cert_id)
         profile = profiles.org_ca_profile(org_name, uscc, sandbox=sandbox)
-        return self._issue(profile, root, org_id=org_id)
+        ca = self._issue(profile, root, org_id=org_id)
+        self.ocsp_responder(ca)
+        return ca
 
     def issue_seal_certificate(
         self, org_ca_id: str, seal_name: str, org_name: str, uscc: str, base_url: str, *,
@@ -113,6 +123,7 @@ class PkiService:
             return self._cert(instance.test_root_cert_id)
         root = self._issue(profiles.sandbox_root_profile(instance.name), None, org_id=None)
         self._repos.set_test_root_certificate(root.id)
+        self.ocsp_responder(root)
         return root
 
     def test_anchors(self) -> list[x509.Certificate]:
@@ -141,6 +152,56 @@ class PkiService:
         identity = TsaIdentity(record.key_id, certificate_from_der(record.der),
                                self.chain(record.id))
         return TimestampAuthority(identity, self._keys, self._clock)
+
+    # CRL and OCSP ------------------------------------------------------------------------
+    def crl_issuer(self, ref: str) -> CertificateRecord:
+        """The CA whose CRL ``/api/v1/pki/crl/{ref}.crl`` publishes: "root", "test-root",
+        an organisation id (its current CA) or a CA certificate id. NotFound otherwise."""
+        instance = self._instance()
+        special = {"root": instance.root_cert_id, "test-root": instance.test_root_cert_id}
+        org = self._repos.get_organization(ref) if ref not in special else None
+        cert_id = special.get(ref) or (org.ca_cert_id if org and org.id == ref else ref)
+        record = self._repos.get_certificate(cert_id) if cert_id else None
+        if record is None or not is_ca(record):
+            raise NotFound("CRL_NOT_FOUND", f"找不到 {ref} 的证书吊销列表",
+                           f"No certificate revocation list for {ref}")
+        return record
+
+    def crl(self, ca: CertificateRecord) -> CrlRecord:
+        """The CA's current CRL (read only: nothing is stored)."""
+        return self._crls().current(ca)
+
+    def publish_crl(self, ca_id: str) -> CrlRecord:
+        """Issue the CA's next CRL now (after a certificate's status changed)."""
+        record = self._crls().publish(self._cert(ca_id))
+        if self._recorder is not None:
+            self._recorder.record("crl.issue", org_id=self._cert(ca_id).org_id,
+                                  target=f"cert:{ca_id}", details={"number": record.number})
+        return record
+
+    def revocation_lists(self) -> list[CertificateList]:
+        """Current CRLs of every CA the instance holds: what the verifier checks our own
+        seals against, locally (nothing is fetched)."""
+        cas = [*self._repos.list_certificates("root-ca"), *self._repos.list_certificates("org-ca")]
+        return [load_crl(self.crl(ca).der) for ca in cas]
+
+    def ocsp_respond(self, request_der: bytes) -> bytes:
+        """RFC 6960: a DER OCSPResponse to a DER OCSPRequest (never raises on bad input)."""
+        return OcspResponder(self._repos, self._keys, self._clock,
+                             self.ocsp_responder).respond(request_der)
+
+    def ocsp_responder(self, ca: CertificateRecord) -> CertificateRecord:
+        """The CA's OCSP responder certificate. Issued with the CA; replaced on the first
+        OCSP request ``OCSP_RENEW_BEFORE`` its end (and issued then for a CA made before
+        OCSP existed): the only writes an OCSP request can cause."""
+        current = self._repos.ocsp_responder(ca.id)
+        if current is not None and current.not_after - self._clock.now() > OCSP_RENEW_BEFORE:
+            return current
+        subject = certificate_from_der(ca.der).subject.native
+        return self._issue(profiles.ocsp_responder_profile(subject), ca, org_id=ca.org_id)
+
+    def _crls(self) -> CrlPublisher:
+        return CrlPublisher(self._repos, self._keys, self._clock)
 
     def _instance(self) -> InstanceRecord:
         instance = self._repos.get_instance()

@@ -1,4 +1,10 @@
-"""Use case: seal a document with a seal, and record that it was sealed."""
+"""Use case: seal a document with a seal, and record that it was sealed.
+
+The caller is authorised first (``seals:use`` on the seal, see core.governance.authorize);
+one use of the grant that allows it is spent in the same transaction, right before the
+record is written, with a conditional UPDATE of the grant row. A revocation is an UPDATE of
+the same row, so the two serialise: no sealing commits after the revocation that stops it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from openseal.core.accounts.principal import Principal
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
+from openseal.core.governance.authorize import authorize, spend_grant
+from openseal.core.governance.ports import GovernanceRepos
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.service import PkiService
 from openseal.core.pki.tsa import InProcessTimeStamper
-from openseal.core.ports import Repositories
 from openseal.core.records import SealedDocumentRecord, SealRecord
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.appearance import SealImage
@@ -43,6 +51,12 @@ class SealerCache:
                 self._sealers[seal.id] = sealer
             return sealer
 
+    def forget(self, seal_id: str) -> None:
+        """Drop the cached sealer of ``seal_id`` (after its certificate is revoked or
+        renewed); the next use builds it again from the stored state."""
+        with self._lock:
+            self._sealers.pop(seal_id, None)
+
 
 def _build_sealer(seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfSealer:
     signer = KeyStoreSigner(keystore, seal.key_id, pki.certificate(seal.cert_id),
@@ -54,16 +68,19 @@ def _build_sealer(seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfS
 
 
 def seal_document(
-    repos: Repositories, pki: PkiService, keystore: KeyStore, clock: Clock,
+    repos: GovernanceRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
     cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
-    audit: AuditRecorder,
+    audit: AuditRecorder, principal: Principal, category: str | None = None,
 ) -> SealedDocument:
-    """Seal ``pdf``; the caller commits the returned record together with the output."""
+    """Seal ``pdf`` as ``principal``; the caller commits the returned record together with
+    the output. Forbidden (403) unless ``principal`` may use the seal directly."""
     seal = find_seal(repos, seal_ref)
+    grant = authorize(repos, principal, "seals:use", seal, category=category, now=clock.now())
     if seal.status != "active":
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
                        "not active")
     sealed, field_name = cache.get(seal, pki, keystore).seal(pdf, request)
+    spend_grant(repos, principal, grant, clock.now())  # the re-check inside the transaction
     record = SealedDocumentRecord(
         id=str(uuid.uuid4()), seal_id=seal.id, field_name=field_name,
         input_sha256=hashlib.sha256(pdf).hexdigest(),
@@ -74,5 +91,6 @@ def seal_document(
         "document": record.id, "input_sha256": record.input_sha256,
         "output_sha256": record.output_sha256, "field": field_name,
         "cert_serial": pki.certificate_serial(seal.cert_id),
-        "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page})
+        "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page,
+        "grant": grant.id if grant else None, "category": category})
     return SealedDocument(sealed, record)

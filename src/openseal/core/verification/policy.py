@@ -1,24 +1,36 @@
 """How strictly to verify: revocation mode, locally supplied CRL/OCSP, timestamp requirement.
 
-Revocation is "soft-fail" for now because OpenSeal has no CRL/OCSP service yet. When it has,
-verifying OpenSeal's own seals is one switch: ``VerificationPolicy(revocation_mode="require",
-crls=..., ocsps=...)``. Nothing is ever fetched from the network (``allow_fetching=False``,
-no fetchers): URLs inside uploaded certificates are never contacted.
+Nothing is ever fetched from the network (``allow_fetching=False``, no fetchers): URLs inside
+uploaded certificates are never contacted. Revocation data is what the caller supplies.
+
+OpenSeal's own seals are always checked with revocation *required* (STANDARDS §5.4): a
+signer whose issuing CA has a CRL in ``crls`` (OpenSeal supplies the CRLs of every CA it
+holds, ``PkiService.revocation_lists``) is validated with ``revocation_mode="require"``,
+whatever ``revocation_mode`` says; ``revocation_mode`` applies to other signers, for whom we
+have no revocation data and fetch none ("soft-fail" by default). Requiring revocation for a
+signer that only claims our issuer's name can only make its verdict worse, never better.
+
+Point in time: a signature whose certificate was revoked (or put on hold) *after* its trusted
+signature timestamp is validated again at the timestamp's time (``moment``) with the same
+CRLs; see signature.py and docs/governance.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from asn1crypto import crl, ocsp, x509
 from pyhanko_certvalidator import ValidationContext
 
 REVOCATION_MODES = ("soft-fail", "hard-fail", "require")
+OWN_REVOCATION_MODE = "require"
 
 
 @dataclass(frozen=True)
 class VerificationPolicy:
     revocation_mode: str = "soft-fail"
+    """For signers outside OpenSeal's own PKI (see the module docstring)."""
     crls: tuple[crl.CertificateList, ...] = ()
     ocsps: tuple[ocsp.OCSPResponse, ...] = ()
     require_timestamp: bool = False
@@ -28,15 +40,35 @@ class VerificationPolicy:
         if self.revocation_mode not in REVOCATION_MODES:
             raise ValueError(f"revocation_mode must be one of {REVOCATION_MODES}")
 
+    def mode_for(self, signer: x509.Certificate | None) -> str:
+        """``require`` for a signer issued by a CA whose CRL we hold, else the policy's."""
+        if signer is not None and any(c["tbs_cert_list"]["issuer"] == signer.issuer
+                                      for c in self.crls):
+            return OWN_REVOCATION_MODE
+        return self.revocation_mode
+
 
 DEFAULT_POLICY = VerificationPolicy()
 
 
-def validation_context(trust_roots: list[x509.Certificate],
-                       policy: VerificationPolicy) -> ValidationContext:
-    """A fresh context per signature: only the given roots, never the OS list, no fetching."""
+def local_revocation_policy(crls: list[crl.CertificateList],
+                            ocsps: list[ocsp.OCSPResponse] | None = None,
+                            require_timestamp: bool = False) -> VerificationPolicy:
+    """The policy for verifying against this instance: its CRLs (and any OCSP responses),
+    supplied locally, so its own seals are checked with revocation required."""
+    return VerificationPolicy(crls=tuple(crls), ocsps=tuple(ocsps or ()),
+                              require_timestamp=require_timestamp)
+
+
+def validation_context(trust_roots: list[x509.Certificate], policy: VerificationPolicy,
+                       mode: str | None = None,
+                       moment: datetime | None = None) -> ValidationContext:
+    """A fresh context per signature: only the given roots, never the OS list, no fetching.
+    With ``moment``: point-in-time validation at that time, revocation data issued later
+    accepted (it says when a certificate was revoked)."""
+    extra = {} if moment is None else {"moment": moment, "retroactive_revinfo": True}
     return ValidationContext(
         trust_roots=list(trust_roots), allow_fetching=False,
-        revocation_mode=policy.revocation_mode,
-        crls=list(policy.crls), ocsps=list(policy.ocsps),
+        revocation_mode=mode or policy.revocation_mode,
+        crls=list(policy.crls), ocsps=list(policy.ocsps), **extra,  # type: ignore[arg-type]
     )

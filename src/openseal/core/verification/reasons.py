@@ -25,6 +25,7 @@ SIGNATURE_BROKEN: Final = "SIGNATURE_BROKEN"
 UNTRUSTED_SIGNER: Final = "UNTRUSTED_SIGNER"
 REVOKED: Final = "REVOKED"
 REVOCATION_UNAVAILABLE: Final = "REVOCATION_UNAVAILABLE"
+REVOKED_AFTER_TIMESTAMP: Final = "REVOKED_AFTER_TIMESTAMP"
 WEAK_ALGORITHM: Final = "WEAK_ALGORITHM"
 NO_TIMESTAMP: Final = "NO_TIMESTAMP"
 TIMESTAMP_INVALID: Final = "TIMESTAMP_INVALID"
@@ -54,6 +55,11 @@ REASONS: Final[dict[str, tuple[str, str, str]]] = {
     UNTRUSTED_SIGNER: (INDETERMINATE, "签署证书不受信任（非本系统或指定根证书签发）",
                        "The signer's certificate is not trusted"),
     REVOKED: (INVALID, "签署证书已被吊销", "The signer's certificate has been revoked"),
+    REVOKED_AFTER_TIMESTAMP: (
+        WARNING, "签署证书在盖章之后被吊销或挂失；可信时间戳证明盖章时证书有效，该签名仍然有效",
+        "The signer's certificate was revoked or suspended after sealing; the trusted "
+        "timestamp proves it was valid when the document was sealed, so the signature "
+        "stays valid"),
     REVOCATION_UNAVAILABLE: (INDETERMINATE, "无法获取证书吊销状态",
                              "The certificate's revocation status is not available"),
     WEAK_ALGORITHM: (INVALID, "签名使用了不安全的算法（如 SHA-1、MD5）",

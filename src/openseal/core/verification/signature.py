@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from asn1crypto import x509
@@ -95,7 +96,11 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
         return Checked(_report(embedded, status, codes, None, status.timestamp),
                        signed_revision=embedded.signed_revision, is_doc_timestamp=True)
     status, test_seal = await _signer_status(embedded, inputs)
+    earlier = await _at_timestamp(embedded, inputs, status, test_seal)
+    revoked_later = earlier is not None
+    status = earlier or status
     codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
+                    (R.REVOKED_AFTER_TIMESTAMP,) if revoked_later else (),
                     judge.trust_reasons(status),
                     judge.modification_reasons(status, inputs.signature_fields),
                     judge.timestamp_reasons(status), judge.seed_value_reasons(status),
@@ -106,7 +111,8 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
         level = "B-T" if token is not None else "B-B"
     report = _report(embedded, status, codes, level, token.timestamp if token else None)
     report = replace(report, signing_time=status.signer_reported_dt, test_seal=test_seal,
-                     trusted=False if test_seal else report.trusted)
+                     trusted=False if test_seal else report.trusted,
+                     revoked=report.revoked or revoked_later)
     return Checked(report, signed_revision=embedded.signed_revision)
 
 
@@ -125,10 +131,33 @@ async def _signer_status(embedded: EmbeddedPdfSignature, inputs: Inputs) -> tupl
 
 
 async def _validate_signature(embedded: EmbeddedPdfSignature, roots: list[x509.Certificate],
-                              policy: VerificationPolicy) -> Any:
+                              policy: VerificationPolicy, moment: datetime | None = None
+                              ) -> Any:
+    """pyHanko's status; revocation required for our own seals (policy.mode_for)."""
+    context = validation_context(roots, policy, policy.mode_for(embedded.signer_cert), moment)
     return await async_validate_pdf_signature(
-        embedded, signer_validation_context=validation_context(roots, policy),
-        diff_policy=DIFF_POLICY)
+        embedded, signer_validation_context=context, diff_policy=DIFF_POLICY)
+
+
+async def _at_timestamp(embedded: EmbeddedPdfSignature, inputs: Inputs, status: Any,
+                        test_seal: bool) -> Any | None:
+    """Point-in-time validation (ETSI EN 319 102-1 §5.5): when the signer's certificate was
+    revoked (or put on hold) after the signature's trusted timestamp, the signature is
+    validated again as of the timestamp's time, with the same locally supplied CRL/OCSP.
+    Returns that status if it is trusted and not revoked then, else None. A signature
+    without a trusted timestamp has no proof of when it was made: it stays REVOKED."""
+    details = getattr(status, "revocation_details", None)
+    token = getattr(status, "timestamp_validity", None)
+    if details is None or token is None or not status.intact or not status.valid:
+        return None
+    if not (token.intact and token.valid and token.trusted):
+        return None
+    if token.timestamp >= details.revocation_date:
+        return None
+    roots = [*inputs.trust_roots, *inputs.test_roots] if test_seal else inputs.trust_roots
+    fresh = EmbeddedPdfSignature(embedded.reader, embedded.sig_field, embedded.field_name)
+    earlier = await _validate_signature(fresh, roots, inputs.policy, token.timestamp)
+    return earlier if earlier.trusted and not earlier.revoked else None
 
 
 def _anchored_in(status: Any, roots: tuple[x509.Certificate, ...]) -> bool:

@@ -45,16 +45,17 @@ class UserOut(BaseModel):
     username: str
     display_name: str
     email: str
-    role: str
+    role: str = Field(description="The primary role")
+    roles: list[str] = Field(description="Every role the user holds")
     status: str
     totp_enabled: bool
     created_at: datetime
 
     @classmethod
-    def of(cls, u: UserRecord) -> UserOut:
+    def of(cls, u: UserRecord, roles: frozenset[str] | None = None) -> UserOut:
         return cls(id=u.id, org_id=u.org_id, username=u.username, display_name=u.display_name,
-                   email=u.email, role=u.role, status=u.status, totp_enabled=u.totp_enabled,
-                   created_at=u.created_at)
+                   email=u.email, role=u.role, roles=sorted(roles or {u.role}),
+                   status=u.status, totp_enabled=u.totp_enabled, created_at=u.created_at)
 
 
 class LoginOut(BaseModel):
@@ -137,7 +138,8 @@ class DecisionBody(Strict):
 
 class InvitationBody(Strict):
     email: str = Field(max_length=254)
-    role: str = Field(default="member", max_length=20)
+    role: str = Field(default="seal_user", max_length=20, description=(
+        "org_admin | custodian | approver | seal_user | auditor ('member' = seal_user)"))
 
 
 class InvitationOut(BaseModel):

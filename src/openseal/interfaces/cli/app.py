@@ -17,6 +17,7 @@ from openseal.interfaces.cli import (
     audit_cmds,
     client_cmds,
     demo_cmds,
+    grant_cmds,
     org_cmds,
     pki_cmds,
     seal_cmds,
@@ -73,6 +74,7 @@ pki_cmds.register(app, wiring)
 sign_cmds.register(app, wiring)
 demo_cmds.register(app, wiring)
 audit_cmds.register(app, wiring)
+grant_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 
 

@@ -21,8 +21,9 @@ from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
 from openseal.core.verification import verify_pdf
+from openseal.core.verification.policy import local_revocation_policy
 from openseal.interfaces.cli.files import write_atomically
-from openseal.interfaces.cli.operator import say
+from openseal.interfaces.cli.operator import operator, say
 from openseal.interfaces.cli.output import lang, translated_errors
 
 DEMO_ORG = ("北京开源印章示例科技有限公司", "91350100M000100Y43")
@@ -61,8 +62,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             roots = out / "openseal-roots.pem"
             write_atomically(roots, "".join(
                 certificate_to_pem(r) for r in w.run(lambda c: c.pki.trust_anchors())).encode())
-            report = verify_pdf(sealed.read_bytes(), w.run(lambda c: c.pki.trust_anchors()),
-                                filename=str(sealed))
+            anchors, crls = w.run(lambda c: (c.pki.trust_anchors(), c.pki.revocation_lists()))
+            report = verify_pdf(sealed.read_bytes(), anchors, filename=str(sealed),
+                                policy=local_revocation_policy(crls))
             _print_result(out, sealed, roots, report.summary(lang()))
             _print_admins(admins, w.settings.home, host, port, serve)
         if serve:
@@ -101,7 +103,7 @@ def _seal(c: Context, org: OrganizationRecord, kind: str, name: str,
     if existing:
         return existing[0]
     return create_seal(c.repos, c.pki, c.clock, SealOrder(org.id, kind, name, **extra),
-                       c.settings.base_url, audit=c.audit)
+                       c.settings.certificate_url, audit=c.audit)
 
 
 def _write_images(seals: dict[str, SealRecord], out: Path) -> None:
@@ -120,7 +122,8 @@ def _seal_sample(w: Wiring, seals: dict[str, SealRecord], target: Path) -> Path:
                  x: float = x, y: float = y) -> bytes:
             request = SealRequest(Placement(page, x, y), "同意 / approved", "北京 Beijing")
             return seal_document(c.repos, c.pki, c.keystore, c.clock, cache,
-                                 seals[kind].id, data, request, audit=c.audit).pdf
+                                 seals[kind].id, data, request, audit=c.audit,
+                                 principal=operator(seals[kind].org_id)).pdf
         data = w.run(step)
     write_atomically(target, data)
     return target

@@ -1,8 +1,10 @@
 """The instance operator as a caller of the account services.
 
-Whoever runs the CLI holds the database and the master key, so it acts with full rights: the
-union of an organisation administrator's and a platform administrator's scopes, inside the
-organisation the command names. The audit actor stays the CLI's own (``cli:<os user>``).
+Whoever runs the CLI holds the database and the master key, so it is trusted and acts with
+every permission, inside the organisation the command names; seal-scoped permissions need no
+grant (``openseal sign`` works for the operator). Separation of duties binds the people who
+log in, not the operator of the instance. The audit actor stays the CLI's own
+(``cli:<os user>``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import getpass
 import os
 import sys
 
-from openseal.core.accounts.principal import ORG_ADMIN, PLATFORM_ADMIN, ROLE_SCOPES, Principal
+from openseal.core.accounts.principal import Principal
+from openseal.core.governance.roles import OPERATOR, PERMISSIONS
 from openseal.errors import InvalidInput
 from openseal.interfaces.cli.output import lang
 
@@ -20,8 +23,8 @@ OPERATOR_ID = "cli"
 
 def operator(org_id: str | None) -> Principal:
     """A Principal for the operator acting in ``org_id`` (None: outside any organisation)."""
-    return Principal("operator", OPERATOR_ID, os_user(), org_id, "operator",
-                     ROLE_SCOPES[ORG_ADMIN] | ROLE_SCOPES[PLATFORM_ADMIN])
+    return Principal(OPERATOR, OPERATOR_ID, os_user(), org_id, OPERATOR,
+                     frozenset(PERMISSIONS))
 
 
 def os_user() -> str:

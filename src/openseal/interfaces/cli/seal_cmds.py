@@ -13,6 +13,7 @@ from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
 from openseal.core.seals.service import SealOrder, create_seal, find_seal
+from openseal.interfaces.cli import lifecycle_cmds
 from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.output import emit, read_input, translated_errors
 
@@ -20,6 +21,7 @@ from openseal.interfaces.cli.output import emit, read_input, translated_errors
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     seal = typer.Typer(help="印章 / seals", no_args_is_help=True)
     app.add_typer(seal, name="seal")
+    lifecycle_cmds.register(seal, wiring)
 
     @seal.command("create")
     def create(
@@ -43,7 +45,7 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             w = wiring()
             w.require_schema()
             rec = w.run(lambda c: create_seal(c.repos, c.pki, c.clock, order,
-                                              c.settings.base_url, audit=c.audit),
+                                              c.settings.certificate_url, audit=c.audit),
                         Refusal("seal.create", details={"org": org, "type": seal_type,
                                                         "name": name}))
             emit(_seal_dict(rec), as_json, lambda: typer.echo(rec.id))

@@ -11,11 +11,14 @@ import typer
 
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.pki.pem import load_pem_certificates
+from openseal.core.seals.service import find_seal
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
 from openseal.core.verification import verify_pdf
+from openseal.core.verification.policy import local_revocation_policy
 from openseal.interfaces.cli.files import StagedFile
+from openseal.interfaces.cli.operator import operator
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
 
 VERIFY_EXIT = {"VALID": 0, "INVALID": 1, "INDETERMINATE": 2}
@@ -33,9 +36,11 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         y: float = typer.Option(None, help="mm from the page's bottom edge"),
         size: float = typer.Option(None, help="Seal size in mm (default: its own)"),
         reason: str = typer.Option(None), location: str = typer.Option(None),
+        category: str = typer.Option(None, help="Document category (for the audit trail)"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp."""
+        """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
+        trusted operator: no grant needed)."""
         with translated_errors(as_json):
             pdf = read_input(infile)
             request = SealRequest(Placement(page, x, y, size), reason, location)
@@ -44,8 +49,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             staged: list[StagedFile] = []
 
             def use_case(c: Context) -> SealedDocument:
-                done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, seal, pdf,
-                                     request, audit=c.audit)
+                found = find_seal(c.repos, seal)
+                done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, found.id,
+                                     pdf, request, audit=c.audit,
+                                     principal=operator(found.org_id), category=category)
                 staged.append(StagedFile(out, done.pdf))
                 return done
 
@@ -73,9 +80,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             data = read_input(file)
             roots = [cert for path in trust or [] for cert in load_pem_certificates(
                 read_input(path))]
-            own, test_roots = _own_roots(wiring)
+            own, test_roots, crls = _own_roots(wiring)
             report = verify_pdf(data, trust_roots=roots + own, filename=str(file),
-                                test_roots=test_roots)
+                                policy=local_revocation_policy(crls), test_roots=test_roots)
             _record_verification(wiring, report.to_dict())
             emit(report.to_dict(), as_json, lambda: typer.echo(report.summary(lang())))
         raise typer.Exit(VERIFY_EXIT[report.verdict])
@@ -95,12 +102,13 @@ def _record_verification(wiring: Callable[[], Wiring], report: dict[str, Any]) -
         return
 
 
-def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list]:  # type: ignore[type-arg]
-    """This instance's trust anchors and sandbox (test) anchors, when there is an
-    initialised instance here."""
+def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list, list]:  # type: ignore[type-arg]
+    """This instance's trust anchors, sandbox (test) anchors and CRLs (its own seals are
+    checked with revocation required), when there is an initialised instance here."""
     w = wiring()
     try:
         w.require_schema()
-        return w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors()))
+        return w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors(),
+                                c.pki.revocation_lists()))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
-        return [], []
+        return [], [], []

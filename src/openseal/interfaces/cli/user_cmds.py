@@ -74,7 +74,7 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @user.command("invite")
     def invite(org: str = typer.Option(..., help="Organisation id, USCC or name"),
                email: str = typer.Option(..., help="Where the invitation goes"),
-               role: str = typer.Option("member", help="|".join(ORG_ROLES)),
+               role: str = typer.Option("seal_user", help="|".join(ORG_ROLES)),
                as_json: bool = typer.Option(False, "--json")) -> None:
         """Invite someone into an organisation; the token is printed once and works once."""
         with translated_errors(as_json):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from openseal.bootstrap import Context, Wiring
 from openseal.core.accounts.principal import Principal
+from openseal.core.governance.authorize import authorize
 from openseal.interfaces.api.auth import caller
 from openseal.interfaces.api.deps import wiring
 from openseal.interfaces.api.seal_schemas import AuditEventOut
@@ -26,7 +27,7 @@ def list_audit(action: str | None = Query(None, max_length=64, description="e.g.
                ) -> list[AuditEventOut]:
     """Your organisation's latest audit events (at most ``limit``), newest last."""
     def run(c: Context) -> list[AuditEventOut]:
-        p.require("audit:read")
+        authorize(c.repos, p, "audit:read", now=c.clock.now())
         events = c.repos.org_audit(p.org, limit, action, before)
         return [AuditEventOut.model_validate(e.to_export()) for e in events]
 

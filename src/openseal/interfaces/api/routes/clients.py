@@ -28,7 +28,7 @@ def create(body: ClientBody, p: Principal = Depends(caller),
 def list_clients(p: Principal = Depends(caller), w: Wiring = Depends(wiring)
                  ) -> list[ClientOut]:
     def run(c: Context) -> list[ClientOut]:
-        p.require("clients:admin")
+        p.require("clients:manage")
         return [ClientOut.of(r) for r in c.repos.list_api_clients(p.org)]
 
     return w.run(run, actor=p.actor())
@@ -38,7 +38,7 @@ def list_clients(p: Principal = Depends(caller), w: Wiring = Depends(wiring)
 def get_client(client_id: str, p: Principal = Depends(caller),
                w: Wiring = Depends(wiring)) -> ClientOut:
     def run(c: Context) -> ClientOut:
-        p.require("clients:admin")
+        p.require("clients:manage")
         return ClientOut.of(visible_client(c.repos, p, client_id))
 
     return w.run(run, actor=p.actor())

@@ -50,8 +50,7 @@ def document_not_found(ref: str) -> NotFound:
 
 
 def may_list_documents(p: Principal) -> None:
-    if "documents:seal" not in p.scopes:
-        p.require("seals:read")
+    p.require("seals:view")
 
 
 @router.post("/seal", response_class=Response, responses=SEALED_PDF)
@@ -65,21 +64,26 @@ async def seal_pdf(
                               description="Seal size in mm (default: its own)"),
     reason: str | None = Form(None, max_length=200),
     location: str | None = Form(None, max_length=200),
+    category: str | None = Form(None, max_length=50,
+                                description="Document category (a grant may be limited to some)"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
     cache: SealerCache = Depends(sealers),
 ) -> Response:
     """Seal a PDF with one of your seals; the answer is the sealed PDF (as `openseal sign`).
 
     Without ``x``/``y`` the seal goes 25 mm in from the bottom-right corner of the page.
+    Needs ``seals:use`` and a grant on the seal that allows direct use (403
+    ``GRANT_REQUIRED``, ``APPROVAL_REQUIRED``, ``GRANT_REVOKED`` ... otherwise).
     """
     upload = await receive(file, w.settings.max_upload_bytes)
     request = SealRequest(Placement(page, x, y, size), reason, location)
 
     def run(c: Context) -> SealedDocument:
-        p.require("documents:seal")
+        p.require("seals:use")
         seal = own_seal(c, p, seal_id)
         return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
-                             upload.content(), request, audit=c.audit)
+                             upload.content(), request, audit=c.audit, principal=p,
+                             category=category)
 
     refusal = Refusal("seal.use", target=f"seal:{seal_id}", org_id=p.org_id,
                       details={**upload.details(), "page": page})

@@ -61,7 +61,7 @@ def visible_org(c: Context, p: Principal, org_id: str) -> OrganizationRecord:
     org = c.repos.get_organization(org_id)
     if org is None or org.id != org_id:
         raise org_not_found(org_id)
-    if "platform:admin" not in p.scopes:
+    if not p.may("platform:admin"):
         p.owns(org.id, "org", org_id, org_not_found(org_id))
     return org
 
@@ -72,7 +72,7 @@ def list_orgs(p: Principal = Depends(caller), w: Wiring = Depends(wiring)) -> li
     def run(c: Context) -> list[OrgOut]:
         p.require("orgs:read")
         orgs = c.repos.list_organizations()
-        if "platform:admin" not in p.scopes:
+        if not p.may("platform:admin"):
             orgs = [o for o in orgs if o.id == p.org_id]
         return [OrgOut.of(o, profile_of(c.repos, o.id)) for o in orgs]
 
@@ -131,8 +131,8 @@ def licence_file(org_id: str, p: Principal = Depends(caller),
     """The latest submitted licence (platform administrator or the organisation's admin)."""
     def run(c: Context) -> Response:
         org = visible_org(c, p, org_id)
-        if "platform:admin" not in p.scopes:
-            p.require("orgs:admin")
+        if not p.may("platform:admin"):
+            p.require("orgs:manage")
         record = c.repos.latest_licence(org.id)
         if record is None:
             raise NotFound("LICENCE_NOT_FOUND", "尚未提交营业执照", "No licence was submitted")

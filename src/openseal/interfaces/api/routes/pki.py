@@ -1,18 +1,35 @@
-"""The platform's public PKI endpoints: trust anchors and the RFC 3161 timestamp service."""
+"""The platform's public PKI endpoints: trust anchors, the RFC 3161 timestamp service, CRLs
+(RFC 5280) and OCSP (RFC 6960).
+
+The CRL and the OCSP GET form are addressed by URLs inside certificates and by RFC 6960 A.1;
+they are public protocol endpoints, not tenant-scoped API, so they are left out of the
+OpenAPI document (whose routes with path ids are all tenant-scoped, see the C1 test). The
+OCSP GET form is a plain route: its path carries the request itself, not an id.
+"""
 
 from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote
 
 from asn1crypto import tsp
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from openseal.bootstrap import Context, Wiring
 from openseal.core.pki.issuance import certificate_to_pem
+from openseal.core.pki.ocsp import rejection
 from openseal.errors import InvalidInput
 from openseal.interfaces.api.deps import anonymous, too_large, wiring
 
 router = APIRouter(tags=["pki"])
 MAX_TSA_REQUEST = 64 * 1024
+MAX_OCSP_REQUEST = 8 * 1024
+OCSP_REPLY = "application/ocsp-response"
+NO_STORE = {"Cache-Control": "no-store"}
+CRL_MAX_AGE = 300  # seconds: a revocation reaches caches within five minutes
 
 
 @router.get("/api/v1/pki/roots.pem", response_class=Response, responses={200: {
@@ -59,3 +76,62 @@ def _answer(c: Context, query: tsp.TimeStampReq) -> bytes:
         "granted": granted,
         "imprint": query["message_imprint"]["hashed_message"].native.hex()})
     return response.dump()
+
+
+@router.get("/api/v1/pki/crl/{org_id}.crl", response_class=Response, include_in_schema=False)
+def revocation_list(org_id: str, w: Wiring = Depends(wiring)) -> Response:
+    """The CRL of an organisation's CA (``{org_id}.crl``, as in seal certificates), of the
+    platform root (``root.crl``), the sandbox root (``test-root.crl``) or a CA by
+    certificate id: DER, application/pkix-crl."""
+    record = w.run(lambda c: c.pki.crl(c.pki.crl_issuer(org_id)))
+    return Response(record.der, media_type="application/pkix-crl",
+                    headers={"Cache-Control": f"public, max-age={CRL_MAX_AGE}"})
+
+
+# The DER request is read whatever the Content-Type says (RFC 6960 clients send
+# application/ocsp-request); octet-stream is documented too, for generic HTTP tools.
+OCSP_OPENAPI = {
+    "requestBody": {"required": True, "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in ("application/ocsp-request", "application/octet-stream")}},
+    "responses": {"200": {"description": "RFC 6960 OCSPResponse (also for a malformed or "
+                          "unauthorised request, as the protocol says)", "content": {
+        OCSP_REPLY: {"schema": {"type": "string", "format": "binary"}}}}},
+}
+
+
+@router.post("/api/v1/pki/ocsp", response_class=Response, openapi_extra=OCSP_OPENAPI)
+async def ocsp_post(request: Request, w: Wiring = Depends(wiring)) -> Response:
+    """OCSP over HTTP POST (RFC 6960 A.1): application/ocsp-request in,
+    application/ocsp-response out, for the certificates of every CA this instance holds."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_OCSP_REQUEST:
+            return _ocsp_reply(rejection("malformed_request"))
+    answer = await run_in_threadpool(w.run, lambda c: c.pki.ocsp_respond(body))
+    return _ocsp_reply(answer)
+
+
+async def ocsp_get(request: Request) -> Response:
+    """OCSP over HTTP GET: the base64 of the DER request, URL-encoded, as the last segment.
+    A plain protocol route (not an API operation): it is addressed by RFC 6960 A.1."""
+    w: Wiring = request.app.state.wiring
+    encoded = request.path_params["encoded"]
+    try:
+        der = base64.b64decode(unquote(encoded), validate=True) \
+            if len(encoded) <= 2 * MAX_OCSP_REQUEST else None
+    except (binascii.Error, ValueError):
+        der = None
+    if not der:
+        return _ocsp_reply(rejection("malformed_request"))
+    answer = await run_in_threadpool(w.run, lambda c: c.pki.ocsp_respond(der))
+    return _ocsp_reply(answer)
+
+
+router.add_route("/api/v1/pki/ocsp/{encoded:path}", ocsp_get, methods=["GET"],
+                 include_in_schema=False)
+
+
+def _ocsp_reply(der: bytes) -> Response:
+    return Response(der, media_type=OCSP_REPLY, headers=NO_STORE)

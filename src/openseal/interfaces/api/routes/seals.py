@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
+from openseal.core.governance.authorize import authorize
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
 from openseal.core.seals.service import SealOrder, create_seal
@@ -50,6 +51,14 @@ def own_seal(c: Context, p: Principal, seal_id: str) -> SealRecord:
         raise seal_not_found(seal_id)
     p.owns(record.org_id, "seal", seal_id, seal_not_found(seal_id))
     return record
+
+
+def viewable_seal(c: Context, p: Principal, seal_id: str) -> SealRecord:
+    """The caller's seal ``seal_id``, when they may view seals (authorize ``seals:view``)."""
+    p.require("seals:view")
+    seal = own_seal(c, p, seal_id)
+    authorize(c.repos, p, "seals:view", seal, now=c.clock.now())
+    return seal
 
 
 def seal_out(c: Context, record: SealRecord) -> SealOut:
@@ -91,7 +100,7 @@ async def receive(file: UploadFile, limit: int) -> Upload:
 def list_seals(p: Principal = Depends(caller), w: Wiring = Depends(wiring)) -> list[SealOut]:
     """Your organisation's seals, oldest first."""
     def run(c: Context) -> list[SealOut]:
-        p.require("seals:read")
+        authorize(c.repos, p, "seals:view", now=c.clock.now())
         return [seal_out(c, s) for s in c.repos.list_seals(p.org)]
 
     return w.run(run, actor=p.actor())
@@ -102,9 +111,9 @@ def create_drawn(body: SealBody, p: Principal = Depends(caller),
                  w: Wiring = Depends(wiring)) -> SealOut:
     """Create a seal drawn from its template, with its own key pair and certificate."""
     def run(c: Context) -> SealOut:
-        p.require("seals:write")
+        authorize(c.repos, p, "seals:manage", now=c.clock.now())
         order = SealOrder(p.org, body.type, body.name, body.purpose, body.tax_id, body.code)
-        return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.base_url,
+        return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.certificate_url,
                                        audit=c.audit))
 
     refusal = Refusal("seal.create", org_id=p.org_id,
@@ -124,10 +133,10 @@ async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"
     upload = await receive(file, w.settings.max_upload_bytes)
 
     def run(c: Context) -> SealOut:
-        p.require("seals:write")
+        authorize(c.repos, p, "seals:manage", now=c.clock.now())
         order = SealOrder(p.org, type, name, image=upload.content(),
                           white_to_transparent=white_to_transparent)
-        return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.base_url,
+        return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.certificate_url,
                                        audit=c.audit))
 
     refusal = Refusal("seal.create", org_id=p.org_id, details={
@@ -140,8 +149,7 @@ def get_seal(seal_id: str, p: Principal = Depends(caller),
              w: Wiring = Depends(wiring)) -> SealOut:
     """One of your organisation's seals."""
     def run(c: Context) -> SealOut:
-        p.require("seals:read")
-        return seal_out(c, own_seal(c, p, seal_id))
+        return seal_out(c, viewable_seal(c, p, seal_id))
 
     return w.run(run, actor=p.actor())
 
@@ -152,8 +160,7 @@ def image_png(seal_id: str, p: Principal = Depends(caller),
               w: Wiring = Depends(wiring)) -> Response:
     """The seal's image as PNG (300 dpi, transparent background)."""
     def run(c: Context) -> bytes:
-        p.require("seals:read")
-        return own_seal(c, p, seal_id).artwork.png
+        return viewable_seal(c, p, seal_id).artwork.png
 
     return Response(w.run(run, actor=p.actor()), media_type="image/png", headers=PRIVATE)
 
@@ -164,8 +171,7 @@ def image_svg(seal_id: str, p: Principal = Depends(caller),
               w: Wiring = Depends(wiring)) -> Response:
     """The seal's image as SVG; 404 SEAL_NO_SVG for a seal made from an uploaded image."""
     def run(c: Context) -> str:
-        p.require("seals:read")
-        svg = own_seal(c, p, seal_id).artwork.svg
+        svg = viewable_seal(c, p, seal_id).artwork.svg
         if not svg:
             raise NotFound("SEAL_NO_SVG", "该印章由上传的图片制作，没有矢量图（SVG），请使用 PNG",
                            "This seal was made from an uploaded image and has no vector "
@@ -183,8 +189,7 @@ def certificate(seal_id: str, p: Principal = Depends(caller),
                 w: Wiring = Depends(wiring)) -> Response:
     """The seal certificate followed by its issuers, as PEM (same as `openseal seal cert`)."""
     def run(c: Context) -> str:
-        p.require("seals:read")
-        record = own_seal(c, p, seal_id)
+        record = viewable_seal(c, p, seal_id)
         certs = [c.pki.certificate(record.cert_id), *c.pki.chain(record.cert_id)]
         return "".join(certificate_to_pem(x) for x in certs)
 

@@ -1,4 +1,5 @@
-"""/api/v1/invitations and /api/v1/users: invite, accept, list, disable, enable."""
+"""/api/v1/invitations and /api/v1/users: invite, accept, list, disable, enable (roles:
+see routes/grants.py)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ def accept(body: AcceptBody, request: Request, w: Wiring = Depends(wiring)) -> U
 def list_users(p: Principal = Depends(caller), w: Wiring = Depends(wiring)) -> list[UserOut]:
     """The users of your organisation."""
     def run(c: Context) -> list[UserOut]:
-        p.require("users:admin")
-        return [UserOut.of(u) for u in c.repos.list_users(p.org)]
+        p.require("users:manage")
+        return [UserOut.of(u, c.repos.list_user_roles(u.id)) for u in c.repos.list_users(p.org)]
 
     return w.run(run, actor=p.actor())
 
@@ -54,8 +55,8 @@ def get_user(user_id: str, p: Principal = Depends(caller),
     def run(c: Context) -> UserOut:
         user = visible_user(c.repos, p, user_id)
         if user.id != p.id:
-            p.require("users:admin")
-        return UserOut.of(user)
+            p.require("users:manage")
+        return UserOut.of(user, c.repos.list_user_roles(user.id))
 
     return w.run(run, actor=p.actor())
 
@@ -64,9 +65,10 @@ def _status_route(status: str, summary: str):  # type: ignore[no-untyped-def]
     def change(user_id: str, p: Principal = Depends(caller),
                w: Wiring = Depends(wiring)) -> UserOut:
         def run(c: Context) -> UserOut:
-            p.require("users:admin")
+            p.require("users:manage")
             user = visible_user(c.repos, p, user_id)
-            return UserOut.of(set_user_status(c.repos, user, status, audit=c.audit))
+            changed = set_user_status(c.repos, user, status, audit=c.audit)
+            return UserOut.of(changed, c.repos.list_user_roles(user.id))
 
         return w.run(run, actor=p.actor())
 

@@ -270,3 +270,96 @@ class RevokedCertificate:
     serial_hex: str
     revoked_at: datetime
     reason: str
+
+
+@dataclass(frozen=True)
+class PolicyStep:
+    """One step of an approval policy: ``required`` approvals (N of M) from the holders of
+    ``role`` or from the named ``users``; ``hours`` to decide (None: the request's expiry)."""
+
+    name: str
+    required: int = 1
+    role: str | None = None
+    users: tuple[str, ...] = ()
+    hours: int | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalPolicyRecord:
+    """How requests to use one seal are approved (用印审批流程). ``always_required``: every
+    use needs an approved request, whatever the grant says (the two-person rule)."""
+
+    seal_id: str
+    org_id: str
+    steps: tuple[PolicyStep, ...]
+    always_required: bool
+    request_hours: int
+    ticket_hours: int
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestedDocument:
+    sha256: str
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class UseRequestRecord:
+    """A request to use a seal (用印申请): the documents (bound by SHA-256), the purpose, the
+    copies, and the approval steps as they stood when it was made."""
+
+    id: str
+    org_id: str
+    seal_id: str
+    requester_kind: str  # "user" | "client"
+    requester_id: str
+    requester_name: str
+    purpose: str
+    category: str | None
+    copies: int
+    documents: tuple[RequestedDocument, ...]
+    steps: tuple[PolicyStep, ...]
+    step: int  # index of the step now being decided (== len(steps) once approved)
+    status: str  # "pending" | "approved" | "rejected" | "withdrawn" | "expired"
+    created_at: datetime
+    step_started_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class ApprovalDecisionRecord:
+    id: str
+    request_id: str
+    org_id: str
+    step: int
+    approver_id: str
+    approver_name: str
+    decision: str  # "approve" | "reject"
+    comment: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    """A single-use ticket (用印凭证) minted by the final approval: it seals the document with
+    ``document_sha256`` once, with ``seal_id``, by the requester, before ``expires_at``.
+    ``chain`` is the approval chain written into the signature."""
+
+    id: str
+    org_id: str
+    request_id: str
+    seal_id: str
+    requester_kind: str
+    requester_id: str
+    document_sha256: str
+    chain: dict[str, object]
+    created_at: datetime
+    expires_at: datetime
+    status: str  # "unused" | "used" | "void"
+    used_at: datetime | None = None
+    document_id: str | None = None

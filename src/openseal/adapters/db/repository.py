@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from openseal.adapters.db.accounts_repository import SqlAccounts
+from openseal.adapters.db.approvals_repository import SqlApprovals
 from openseal.adapters.db.audit_repository import SqlAuditLog
 from openseal.adapters.db.convert import utc as _utc
 from openseal.adapters.db.grants_repository import SqlGrants
 from openseal.adapters.db.lifecycle_repository import SqlLifecycle
+from openseal.adapters.db.reviews_repository import SqlReviews
 from openseal.adapters.db.tables import (
     CertificateRow,
     InstanceRow,
@@ -28,7 +30,8 @@ from openseal.core.records import (
 from openseal.core.seals.model import SealDesign, SealType
 
 
-class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlAuditLog):
+class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlReviews,
+                      SqlAuditLog):
     """Every repository of one unit of work (the audit log's included)."""
 
     # instance -----------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 """Every table module, imported once so that Base.metadata knows them all (Alembic)."""
 
-from openseal.adapters.db import tables, tables_grants, tables_lifecycle  # noqa: F401
+from openseal.adapters.db import (  # noqa: F401
+    tables,
+    tables_approvals,
+    tables_grants,
+    tables_lifecycle,
+    tables_reviews,
+)
 from openseal.adapters.db.tables import Base
 
 __all__ = ["Base"]

@@ -12,6 +12,7 @@ from openseal.core.signing.service import SealerCache
 from openseal.interfaces.api import problems
 from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
 from openseal.interfaces.api.routes import (
+    approvals,
     audit,
     auth,
     clients,
@@ -21,6 +22,7 @@ from openseal.interfaces.api.routes import (
     lifecycle,
     orgs,
     pki,
+    reviews,
     seals,
     users,
     verify,
@@ -41,7 +43,8 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
                    users.router, clients.router, seals.router, documents.router,
-                   audit.router, lifecycle.router, grants.router):
+                   audit.router, lifecycle.router, grants.router, approvals.router,
+                   reviews.router):
         app.include_router(router)
     return app
 

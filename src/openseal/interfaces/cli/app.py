@@ -14,12 +14,14 @@ from openseal.bootstrap import Wiring, load_master_key
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.interfaces.cli import (
+    approval_cmds,
     audit_cmds,
     client_cmds,
     demo_cmds,
     grant_cmds,
     org_cmds,
     pki_cmds,
+    review_cmds,
     seal_cmds,
     serve_cmds,
     sign_cmds,
@@ -75,6 +77,8 @@ sign_cmds.register(app, wiring)
 demo_cmds.register(app, wiring)
 audit_cmds.register(app, wiring)
 grant_cmds.register(app, wiring)
+approval_cmds.register(app, wiring)
+review_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 
 

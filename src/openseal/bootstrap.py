@@ -26,6 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from openseal.adapters.db.engine import make_engine, schema_is_current, unit_of_work, upgrade
 from openseal.adapters.db.repository import SqlRepositories
 from openseal.adapters.keys.software import SoftwareKeyStore
+from openseal.adapters.storage.documents import FileDocumentStore
 from openseal.config import Settings
 from openseal.core.accounts.kit import AccountKit, AccountPolicy
 from openseal.core.accounts.passwords import PasswordHasher
@@ -56,6 +57,7 @@ class Context:
     settings: Settings
     audit: AuditRecorder
     accounts: AccountKit
+    documents: FileDocumentStore
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class Wiring:
     @cached_property
     def keystore(self) -> SoftwareKeyStore:
         return SoftwareKeyStore(self.settings.keys_dir, load_master_key(self.settings))
+
+    @cached_property
+    def documents(self) -> FileDocumentStore:
+        """Documents of requests to use a seal, kept for the approvers to read."""
+        return FileDocumentStore(self.settings.home / "documents")
 
     @cached_property
     def accounts(self) -> AccountKit:
@@ -122,7 +129,7 @@ class Wiring:
             audit = AuditRecorder(repos, self.clock, actor or self.actor)
             pki = PkiService(repos, self.keystore, self.clock, audit)
             yield Context(repos, pki, self.keystore, self.clock, self.settings, audit,
-                          self.accounts)
+                          self.accounts, self.documents)
 
     def run(self, use_case: Callable[[Context], T], refusal: Refusal | None = None,
             actor: Actor | None = None) -> T:

@@ -62,6 +62,11 @@ class Party:
     custodian: str = ""
     custodian_id: str = ""
     grant_id: str = ""  # the member's grant: use the seal directly
+    approver: str = ""
+    approver_id: str = ""
+    request_id: str = ""  # the member's request to use the seal, approved by the approver
+    request_sha256: str = ""  # its document
+    ticket_id: str = ""  # its ticket, unused
 
 
 @dataclass
@@ -162,7 +167,24 @@ def _make_party(world: World, key: str) -> Party:
     custodian = world.login(party.custodian)
     party.grant_id = _grant(custodian, party.seal_id, user_id=party.member_id)
     _grant(custodian, party.seal_id, client_id=party.client_id)
+    party.approver = f"approver-{key.lower()}"
+    party.approver_id, _ = invite(world, admin, party.approver, "approver")
+    _approved_request(world, party)
     return party
+
+
+def _approved_request(world: World, party: Party) -> None:
+    pdf = reportlab_pdf(title=f"用印申请 {party.key}")
+    made = world.login(party.member).post("/api/v1/requests", data={
+        "seal_id": party.seal_id, "purpose": "签订合同 / sign a contract"},
+        files={"files": ("contract.pdf", pdf, "application/pdf")})
+    assert made.status_code == 201, made.text
+    party.request_id = made.json()["id"]
+    party.request_sha256 = made.json()["documents"][0]["sha256"]
+    approved = world.login(party.approver).post(
+        f"/api/v1/requests/{party.request_id}/approve", json={"comment": "同意"})
+    assert approved.status_code == 200, approved.text
+    party.ticket_id = approved.json()["request"]["tickets"][0]["id"]
 
 
 def _grant(custodian: TestClient, seal_id: str, **grantee: str) -> str:

@@ -21,7 +21,8 @@ from tests.support.pdfs import reportlab_pdf
 # here, or the route-table tests fail and say so.
 ID_OF = {"org_id": "org_id", "seal_id": "seal_id", "document_id": "document_id",
          "user_id": "member_id", "client_id": "client_id", "invitation_id": "invitation_id",
-         "grant_id": "grant_id"}
+         "grant_id": "grant_id", "request_id": "request_id", "sha256": "request_sha256",
+         "ticket_id": "ticket_id"}
 
 
 @dataclass(frozen=True)

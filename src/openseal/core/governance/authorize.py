@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from openseal.core.accounts.principal import Forbidden, Principal
+from openseal.core.governance.policy_defaults import policy_of
 from openseal.core.governance.ports import GovernanceRepos
 from openseal.core.governance.roles import OPERATOR, SEAL_LEVEL, canonical, level_at_least
 from openseal.core.records import GrantRecord, SealRecord
@@ -46,7 +47,8 @@ def authorize(repos: GovernanceRepos, principal: Principal, permission: str,
         return None
     held = [g for g in repos.grants_for(seal.id, subjects(principal))
             if g.status == "active" and g.in_window(now)]
-    return _choose(principal, held, wanted, needed, seal, category)
+    always = wanted == "seals:use" and policy_of(repos, seal).always_required
+    return _choose(principal, held, wanted, needed, seal, category, always)
 
 
 def subjects(principal: Principal) -> list[tuple[str, str]]:
@@ -58,20 +60,24 @@ def subjects(principal: Principal) -> list[tuple[str, str]]:
 
 
 def _choose(principal: Principal, held: list[GrantRecord], wanted: str, needed: str,
-            seal: SealRecord, category: str | None) -> GrantRecord:
+            seal: SealRecord, category: str | None, always: bool = False) -> GrantRecord:
+    """The grant that allows ``wanted``; ``always``: the seal's policy makes every use need
+    an approved request (the two-person rule), whatever the grant says."""
     target = f"seal:{seal.id}"
     reaching = [g for g in held if level_at_least(g.level, "request" if wanted == "seals:use"
                                                   else needed)]
     fitting = [g for g in reaching if allows_category(g, category)]
     usable = [g for g in fitting if not g.exhausted()
               and (wanted != "seals:use" or (level_at_least(g.level, "use")
-                                             and not g.approval_required))]
+                                             and not g.approval_required and not always))]
     if usable:
         return sorted(usable, key=lambda g: (g.grantee_kind != "user", g.created_at))[0]
     if wanted == "seals:use" and any(not g.exhausted() for g in fitting):
+        rule_zh, rule_en = ("（双人规则）", " (two-person rule)") if always else ("", "")
         raise refuse(principal, "APPROVAL_REQUIRED",
-                     f"使用印章「{seal.name}」需要先经审批", f"Using seal '{seal.name}' needs "
-                     "an approved request first", target, seal=seal.id)
+                     f"使用印章「{seal.name}」需要先经审批{rule_zh}", f"Using seal "
+                     f"'{seal.name}' needs an approved request first{rule_en}", target,
+                     seal=seal.id)
     if reaching and not fitting:
         raise refuse(principal, "CATEGORY_NOT_ALLOWED",
                      f"授权不包括文件类别「{category or '未指定'}」",

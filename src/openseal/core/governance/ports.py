@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Protocol
 
 from openseal.core.ports import Repositories
-from openseal.core.records import GrantEventRecord, GrantRecord
+from openseal.core.records import ApprovalPolicyRecord, GrantEventRecord, GrantRecord
 
 
 class GovernanceRepos(Repositories, Protocol):
+    def get_approval_policy(self, seal_id: str) -> ApprovalPolicyRecord | None: ...
     def list_user_roles(self, user_id: str) -> frozenset[str]: ...
     def set_user_roles(self, user_id: str, roles: frozenset[str]) -> None: ...
     def users_with_role(self, org_id: str, role: str) -> list[str]:

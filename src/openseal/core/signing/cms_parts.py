@@ -61,14 +61,16 @@ class CmsParts:
             ),
         )
 
-    def signed_attrs(self, data_digest: bytes) -> cms.CMSAttributes:
-        """PAdES signed attributes: content type, message digest, signing certificate v2.
+    def signed_attrs(self, data_digest: bytes, extra: tuple[bytes, ...] = ()
+                     ) -> cms.CMSAttributes:
+        """PAdES signed attributes: content type, message digest, signing certificate v2,
+        plus ``extra`` (DER-encoded attributes of this document, e.g. its approval chain).
 
         The SET OF is sorted by encoding, as DER (and asn1crypto) require.
         """
         digest_attr = _sequence(_MESSAGE_DIGEST_OID, emit(0, 1, _SET_TAG, emit(
             0, 0, _OCTET_STRING_TAG, data_digest)))
-        members = sorted((*self.constant_attrs, digest_attr))
+        members = sorted((*self.constant_attrs, digest_attr, *extra))
         return cms.CMSAttributes.load(emit(0, 1, _SET_TAG, b"".join(members)))
 
     def signed_data(

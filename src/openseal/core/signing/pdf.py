@@ -12,7 +12,7 @@ import io
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
@@ -20,6 +20,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from openseal.core.signing.appearance import SealImage, stamp_style
+from openseal.core.signing.approval import approval_attribute
 from openseal.core.signing.placement import Placement, resolve_box
 from openseal.core.signing.preflight import damaged_pdf, open_for_sealing, page_box
 from openseal.core.signing.signer import KeyStoreSigner
@@ -44,6 +45,8 @@ class SealRequest:
     placement: Placement = Placement()
     reason: str | None = None
     location: str | None = None
+    approval: dict[str, Any] | None = None
+    """The approval chain of a ticket, written into the signature (see ``approval``)."""
 
 
 class PdfSealer:
@@ -80,12 +83,15 @@ class PdfSealer:
         spec = fields.SigFieldSpec(sig_field_name=field_name,
                                    on_page=request.placement.page - 1,
                                    box=box)  # type: ignore[arg-type]
-        pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self._timestamper,
-                                       stamp_style=self._style, new_field_spec=spec)
+        extra = () if request.approval is None else (approval_attribute(request.approval),)
+        pdf_signer = signers.PdfSigner(meta, signer=self._signer.with_attributes(extra),
+                                       timestamper=self._timestamper, stamp_style=self._style,
+                                       new_field_spec=spec)
+        reserved = self._reserved + 2 * sum(len(a) for a in extra)  # hex in /Contents
         out = io.BytesIO()
         try:
             _thread_loop().run_until_complete(
-                pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=self._reserved))
+                pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=reserved))
         except OpenSealError:
             raise
         except SigningError as exc:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openseal.core.accounts.principal import Principal
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
+from openseal.core.governance.approval_ports import ApprovalRepos
 from openseal.core.governance.authorize import authorize, spend_grant
-from openseal.core.governance.ports import GovernanceRepos
+from openseal.core.governance.tickets import checked_ticket, spend_ticket
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.service import PkiService
 from openseal.core.pki.tsa import InProcessTimeStamper
-from openseal.core.records import SealedDocumentRecord, SealRecord
+from openseal.core.records import SealedDocumentRecord, SealRecord, TicketRecord
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.appearance import SealImage
 from openseal.core.signing.inspect import timestamp_serial
@@ -68,29 +69,55 @@ def _build_sealer(seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfS
 
 
 def seal_document(
-    repos: GovernanceRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
+    repos: ApprovalRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
     cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
     audit: AuditRecorder, principal: Principal, category: str | None = None,
+    ticket_id: str | None = None,
 ) -> SealedDocument:
     """Seal ``pdf`` as ``principal``; the caller commits the returned record together with
-    the output. Forbidden (403) unless ``principal`` may use the seal directly."""
+    the output. Forbidden (403) unless ``principal`` may use the seal directly, or holds a
+    ticket for exactly this document and seal (then the approval chain goes into the
+    signature, and the ticket is used once)."""
     seal = find_seal(repos, seal_ref)
-    grant = authorize(repos, principal, "seals:use", seal, category=category, now=clock.now())
+    digest = hashlib.sha256(pdf).hexdigest()
+    ticket = None
+    if ticket_id is None:
+        grant = authorize(repos, principal, "seals:use", seal, category=category,
+                          now=clock.now())
+    else:
+        ticket = checked_ticket(repos, principal, ticket_id, seal, digest, clock.now())
+        category = _request_category(repos, ticket)
+        grant = authorize(repos, principal, "seals:request", seal, category=category,
+                          now=clock.now())
+        request = replace(request, approval=ticket.chain)
     if seal.status != "active":
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
                        "not active")
     sealed, field_name = cache.get(seal, pki, keystore).seal(pdf, request)
     spend_grant(repos, principal, grant, clock.now())  # the re-check inside the transaction
     record = SealedDocumentRecord(
-        id=str(uuid.uuid4()), seal_id=seal.id, field_name=field_name,
-        input_sha256=hashlib.sha256(pdf).hexdigest(),
+        id=str(uuid.uuid4()), seal_id=seal.id, field_name=field_name, input_sha256=digest,
         output_sha256=hashlib.sha256(sealed).hexdigest(), output_size=len(sealed),
         created_at=clock.now())
+    if ticket is not None:
+        spend_ticket(repos, ticket, clock.now(), record.id)
     repos.add_sealed_document(record)
     audit.record("seal.use", org_id=seal.org_id, target=f"seal:{seal.id}", details={
         "document": record.id, "input_sha256": record.input_sha256,
         "output_sha256": record.output_sha256, "field": field_name,
         "cert_serial": pki.certificate_serial(seal.cert_id),
         "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page,
-        "grant": grant.id if grant else None, "category": category})
+        "grant": grant.id if grant else None, "category": category,
+        **(_approval_details(ticket) if ticket else {})})
     return SealedDocument(sealed, record)
+
+
+def _request_category(repos: ApprovalRepos, ticket: TicketRecord) -> str | None:
+    made = repos.get_use_request(ticket.request_id)
+    return made.category if made else None
+
+
+def _approval_details(ticket: TicketRecord) -> dict[str, object]:
+    chain = ticket.chain
+    return {"ticket": ticket.id, "request": ticket.request_id,
+            "requester": chain.get("requester"), "approvers": chain.get("approvers")}

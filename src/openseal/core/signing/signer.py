@@ -8,6 +8,7 @@ plain PAdES case we produce falls back to pyHanko's own code.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import Any
 
@@ -49,6 +50,16 @@ class KeyStoreSigner(Signer):
         self._keystore = keystore
         self._key_id = key_id
         self._parts = CmsParts.build(certificate, chain, mechanism, DIGEST)
+        self._extra: tuple[bytes, ...] = ()
+
+    def with_attributes(self, extra: tuple[bytes, ...]) -> KeyStoreSigner:
+        """This signer, for one document whose signed attributes also hold ``extra`` (DER
+        CMS attributes). A shallow copy: the key handle and encoded parts are shared."""
+        if not extra:
+            return self
+        twin = copy.copy(self)
+        twin._extra = extra
+        return twin
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
@@ -63,7 +74,9 @@ class KeyStoreSigner(Signer):
         """Pre-encoded PAdES attributes when that is what pyHanko asks for, else pyHanko's."""
         if self._is_plain_pades(digest_algorithm, attr_settings, content_type, use_pades,
                                 is_pdf_sig):
-            return self._parts.signed_attrs(data_digest)
+            return self._parts.signed_attrs(data_digest, self._extra)
+        if self._extra:
+            raise ValueError("extra signed attributes need the plain PAdES signature")
         return await super().signed_attrs(
             data_digest, digest_algorithm, attr_settings=attr_settings,
             content_type=content_type, use_pades=use_pades, timestamper=timestamper,

@@ -44,6 +44,8 @@ class SignatureReport:
     pades_level: str | None = None
     test_seal: bool = False
     """Certified by a sandbox (test) root given as ``test_roots``: no legal effect."""
+    approval: dict[str, Any] | None = None
+    """The approval chain the seal carries (ticket, requester, approvers), if any."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class SignatureReport:
             "valid": self.valid, "trusted": self.trusted, "revoked": self.revoked,
             "coverage": self.coverage, "modification": self.modification,
             "pades_level": self.pades_level, "test_seal": self.test_seal,
+            "approval": self.approval,
         }
 
 

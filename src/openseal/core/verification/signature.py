@@ -14,6 +14,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from openseal.core.verification import judge
 from openseal.core.verification import reasons as R
+from openseal.core.verification.approval import approval_of
 from openseal.core.verification.byterange import byte_range_ints, is_standard_byte_range
 from openseal.core.verification.diffpolicy import DIFF_POLICY
 from openseal.core.verification.pdf import SigField
@@ -112,7 +113,8 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
     report = _report(embedded, status, codes, level, token.timestamp if token else None)
     report = replace(report, signing_time=status.signer_reported_dt, test_seal=test_seal,
                      trusted=False if test_seal else report.trusted,
-                     revoked=report.revoked or revoked_later)
+                     revoked=report.revoked or revoked_later,
+                     approval=approval_of(embedded, inputs.data, status))
     return Checked(report, signed_revision=embedded.signed_revision)
 
 

@@ -103,11 +103,16 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
+# Keys of an error's dict that are not extra members (or would clash with the problem's own).
+_NOT_EXTRA = frozenset({"error", "kind", "message", "type", "title", "status", "code",
+                        "detail"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(OpenSealError)
     async def domain_error(request: Request, exc: OpenSealError) -> JSONResponse:
         extra = {k: v for k, v in exc.to_dict(language(request)).items()
-                 if k not in ("error", "kind", "message")}
+                 if k not in _NOT_EXTRA}
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) \
             else None
         return problem(status_of(exc), exc.code, exc.message(language(request)), headers,

@@ -14,8 +14,11 @@ import os
 import sys
 
 from openseal.core.accounts.principal import Principal
-from openseal.core.governance.roles import OPERATOR, PERMISSIONS
-from openseal.errors import InvalidInput
+from openseal.core.accounts.users import user_not_found
+from openseal.core.audit.recorder import Actor
+from openseal.core.governance.roles import OPERATOR, PERMISSIONS, permissions_of
+from openseal.core.ports import Repositories
+from openseal.errors import Conflict, InvalidInput
 from openseal.interfaces.cli.output import lang
 
 OPERATOR_ID = "cli"
@@ -25,6 +28,25 @@ def operator(org_id: str | None) -> Principal:
     """A Principal for the operator acting in ``org_id`` (None: outside any organisation)."""
     return Principal(OPERATOR, OPERATOR_ID, os_user(), org_id, OPERATOR,
                      frozenset(PERMISSIONS))
+
+
+def as_user(repos: Repositories, ref: str) -> Principal:
+    """The operator acting for the user ``ref`` (``--as``): with that user's roles and
+    grants only, so the rules for people (four eyes, grants) apply as in the API."""
+    user = repos.find_user(ref)
+    if user is None:
+        raise user_not_found(ref)
+    if user.status != "active":
+        raise Conflict("USER_DISABLED", f"用户「{user.username}」已停用",
+                       f"User '{user.username}' is disabled")
+    roles = repos.list_user_roles(user.id)
+    return Principal("user", user.id, user.username, user.org_id, user.role,
+                     permissions_of(roles), roles=roles)
+
+
+def acting_actor(principal: Principal) -> Actor:
+    """The audit actor of the operator acting for ``principal``."""
+    return Actor(f"cli:{os_user()} as user:{principal.name}", "user")
 
 
 def os_user() -> str:

@@ -10,6 +10,8 @@ from typing import Any
 import typer
 
 from openseal.bootstrap import Context, Refusal, Wiring
+from openseal.core.accounts.principal import Principal
+from openseal.core.governance.tickets import ticket_not_found
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.pdf import SealRequest
@@ -18,7 +20,7 @@ from openseal.core.signing.service import SealedDocument, SealerCache, seal_docu
 from openseal.core.verification import verify_pdf
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.interfaces.cli.files import StagedFile
-from openseal.interfaces.cli.operator import operator
+from openseal.interfaces.cli.operator import as_user, operator
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
 
 VERIFY_EXIT = {"VALID": 0, "INVALID": 1, "INDETERMINATE": 2}
@@ -37,10 +39,13 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         size: float = typer.Option(None, help="Seal size in mm (default: its own)"),
         reason: str = typer.Option(None), location: str = typer.Option(None),
         category: str = typer.Option(None, help="Document category (for the audit trail)"),
+        ticket: str = typer.Option(None, help="Ticket of an approved request (用印凭证): "
+                                              "seals as its requester, once"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
-        trusted operator: no grant needed)."""
+        trusted operator: no grant needed; with --ticket as the ticket's requester, and the
+        approval chain goes into the signature)."""
         with translated_errors(as_json):
             pdf = read_input(infile)
             request = SealRequest(Placement(page, x, y, size), reason, location)
@@ -50,14 +55,16 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
 
             def use_case(c: Context) -> SealedDocument:
                 found = find_seal(c.repos, seal)
+                who = operator(found.org_id) if ticket is None else requester(c, ticket)
                 done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, found.id,
-                                     pdf, request, audit=c.audit,
-                                     principal=operator(found.org_id), category=category)
+                                     pdf, request, audit=c.audit, principal=who,
+                                     category=category, ticket_id=ticket)
                 staged.append(StagedFile(out, done.pdf))
                 return done
 
             refusal = Refusal("seal.use", target=f"seal:{seal}", details={
-                "input_sha256": hashlib.sha256(pdf).hexdigest(), "file": infile.name})
+                "input_sha256": hashlib.sha256(pdf).hexdigest(), "file": infile.name,
+                "ticket": ticket})
             try:
                 done = w.run(use_case, refusal)
                 staged[0].publish()  # the file appears only after the record is committed
@@ -86,6 +93,14 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             _record_verification(wiring, report.to_dict())
             emit(report.to_dict(), as_json, lambda: typer.echo(report.summary(lang())))
         raise typer.Exit(VERIFY_EXIT[report.verdict])
+
+
+def requester(c: Context, ticket_id: str) -> Principal:
+    """The user who asked for the ticket (a ticket seals only as its requester)."""
+    ticket = c.repos.get_ticket(ticket_id)
+    if ticket is None or ticket.requester_kind != "user":
+        raise ticket_not_found(ticket_id)
+    return as_user(c.repos, ticket.requester_id)
 
 
 def _record_verification(wiring: Callable[[], Wiring], report: dict[str, Any]) -> None:

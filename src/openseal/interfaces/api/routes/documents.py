@@ -66,6 +66,9 @@ async def seal_pdf(
     location: str | None = Form(None, max_length=200),
     category: str | None = Form(None, max_length=50,
                                 description="Document category (a grant may be limited to some)"),
+    ticket: str | None = Form(None, max_length=64,
+                              description="Ticket of an approved request (用印凭证): seals "
+                                          "exactly the approved document, once"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
     cache: SealerCache = Depends(sealers),
 ) -> Response:
@@ -73,20 +76,23 @@ async def seal_pdf(
 
     Without ``x``/``y`` the seal goes 25 mm in from the bottom-right corner of the page.
     Needs ``seals:use`` and a grant on the seal that allows direct use (403
-    ``GRANT_REQUIRED``, ``APPROVAL_REQUIRED``, ``GRANT_REVOKED`` ... otherwise).
+    ``GRANT_REQUIRED``, ``APPROVAL_REQUIRED``, ``GRANT_REVOKED`` ... otherwise), or a
+    ``ticket`` of your approved request for this very document and seal (403
+    ``APPROVAL_INVALID`` for another document, seal or requester, or once expired; 409
+    ``TICKET_USED`` once used). The approval chain is then written into the signature.
     """
     upload = await receive(file, w.settings.max_upload_bytes)
     request = SealRequest(Placement(page, x, y, size), reason, location)
 
     def run(c: Context) -> SealedDocument:
-        p.require("seals:use")
+        p.require("seals:request" if ticket else "seals:use")
         seal = own_seal(c, p, seal_id)
         return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
                              upload.content(), request, audit=c.audit, principal=p,
-                             category=category)
+                             category=None if ticket else category, ticket_id=ticket)
 
     refusal = Refusal("seal.use", target=f"seal:{seal_id}", org_id=p.org_id,
-                      details={**upload.details(), "page": page})
+                      details={**upload.details(), "page": page, "ticket": ticket})
     done = await run_in_threadpool(w.run, run, refusal, p.actor())
     return Response(done.pdf, media_type="application/pdf", headers={
         **PRIVATE, DOCUMENT_ID_HEADER: done.record.id,

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from openseal.core.governance.assign import set_roles
 from openseal.core.governance.grants import revoke_grant
 from openseal.core.signing import service as signing_service
 from openseal.interfaces.cli.operator import operator
@@ -83,10 +84,10 @@ def test_C3_revoked_permission_immediate_inside_the_sealing_transaction(
     a = world.parties["A"]
     real = signing_service.spend_grant
 
-    def revoked_meanwhile(repos: Any, principal: Any, grant: Any, now: Any) -> None:
+    def revoked_meanwhile(*args: Any) -> None:
         world.wiring.run(lambda c: revoke_grant(c.repos, c.clock, operator(a.org_id),
                                                 a.grant_id, "撤销", audit=c.audit))
-        real(repos, principal, grant, now)
+        real(*args)
 
     monkeypatch.setattr(signing_service, "spend_grant", revoked_meanwhile)
     before = _sealed(world)
@@ -94,6 +95,29 @@ def test_C3_revoked_permission_immediate_inside_the_sealing_transaction(
     assert refused.status_code == 403 and refused.json()["code"] == "GRANT_REVOKED", \
         refused.text
     assert _sealed(world) == before
+
+
+def test_C3_role_removed_inside_the_sealing_transaction(world: World, monkeypatch: Any
+                                                        ) -> None:
+    """The user's seal_user role is taken away (and committed) while their PDF is being
+    signed: the grant is still active, but the re-check at commit reads the roles anew."""
+    a = world.parties["A"]
+    real = signing_service.spend_grant
+
+    def moved_meanwhile(*args: Any) -> None:
+        world.wiring.run(lambda c: set_roles(c.repos, operator(a.org_id), a.member_id,
+                                             ["auditor"], "调岗 / new job", audit=c.audit))
+        real(*args)
+
+    monkeypatch.setattr(signing_service, "spend_grant", moved_meanwhile)
+    member = world.login(a.member)
+    before = _sealed(world)
+    refused = _seal(member, a.seal_id)
+    assert refused.status_code == 403 and refused.json()["code"] == "ROLE_REVOKED", \
+        refused.text
+    assert _sealed(world) == before
+    denial = audit(world, "authz.denied")[-1]
+    assert denial["target"] == f"user:{a.member_id}"
 
 
 def test_C3_revoked_permission_immediate_with_20_requests_in_flight(
@@ -110,14 +134,14 @@ def test_C3_revoked_permission_immediate_with_20_requests_in_flight(
     arrivals, lock = itertools.count(), threading.Lock()
     real = signing_service.spend_grant
 
-    def gate(repos: Any, principal: Any, grant: Any, now: Any) -> None:
+    def gate(*args: Any) -> None:
         with lock:
             n = next(arrivals)
         if 5 <= n < 12:
             revoking.wait(120)
         elif 12 <= n < 17:
             revoked.wait(120)
-        real(repos, principal, grant, now)
+        real(*args)
 
     def one(n: int) -> None:
         http = world.client()

@@ -31,17 +31,6 @@ class Representative:
     why: str = ""
 
 
-def _me_has(permission: str) -> Call:
-    """Permissions whose routes come with a later step (requests and approvals): the
-    session's own permission set, as the server computes it for every request."""
-    def call(http: TestClient, party: Party) -> httpx.Response:
-        me = http.get("/api/v1/auth/me")
-        assert me.status_code == 200, me.text
-        allowed = permission in me.json()["scopes"]
-        return httpx.Response(200 if allowed else 403)
-    return call
-
-
 ROUTES: dict[str, Representative] = {
     "orgs:read": Representative(lambda h, p: h.get(f"/api/v1/orgs/{p.org_id}")),
     "orgs:manage": Representative(lambda h, p: h.patch(f"/api/v1/orgs/{p.org_id}",
@@ -54,11 +43,14 @@ ROUTES: dict[str, Representative] = {
     "grants:manage": Representative(lambda h, p: h.post(
         f"/api/v1/seals/{p.seal_id}/grants",
         json={"role": SEAL_USER, "level": "view", "reason": "role map"})),
-    "seals:request": Representative(_me_has("seals:request"), "no request route yet"),
+    "seals:request": Representative(lambda h, p: h.post(
+        "/api/v1/requests", data={"seal_id": p.seal_id, "purpose": "role map"},
+        files={"files": ("c.pdf", reportlab_pdf(), "application/pdf")})),
     "seals:use": Representative(lambda h, p: h.post(
         "/api/v1/documents/seal", data={"seal_id": p.seal_id},
         files={"file": ("c.pdf", reportlab_pdf(), "application/pdf")})),
-    "requests:approve": Representative(_me_has("requests:approve"), "no approval route yet"),
+    "requests:approve": Representative(lambda h, p: h.post(  # already approved: 409
+        f"/api/v1/requests/{p.request_id}/approve", json={"comment": "role map"})),
     "audit:read": Representative(lambda h, p: h.get("/api/v1/audit")),
     "reports:read": Representative(lambda h, p: h.get("/api/v1/governance/conflicts")),
     "platform:admin": Representative(lambda h, p: h.post(

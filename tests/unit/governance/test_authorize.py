@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from openseal.core.governance.roles import (
     permissions_of,
 )
 from openseal.core.records import GrantRecord
+from openseal.core.seals.model import SealDesign, SealType
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -39,9 +41,19 @@ class FakeRepos:
         self.spent.append(grant_id)
         return True
 
+    def get_approval_policy(self, seal_id: str) -> None:
+        return None  # the seal type's default
+
+    def lock_user(self, user_id: str) -> Any:
+        return SimpleNamespace(id=user_id, status="active")
+
+    def list_user_roles(self, user_id: str) -> frozenset[str]:
+        return frozenset({"seal_user"})
+
 
 class Seal:
     id, org_id, name = "s1", "o1", "合同专用章"
+    design, created_at = SealDesign(SealType.CONTRACT, "示例单位"), NOW
 
 
 def user(*roles: str, org: str = "o1") -> Principal:

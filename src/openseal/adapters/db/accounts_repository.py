@@ -74,6 +74,12 @@ class SqlAccounts:
         row = self.session.get(UserRow, user_id)
         return _user(row) if row else None
 
+    def lock_user(self, user_id: str) -> UserRecord | None:
+        row = self.session.scalars(
+            select(UserRow).where(UserRow.id == user_id).with_for_update()
+            .execution_options(populate_existing=True)).first()
+        return _user(row) if row else None
+
     def find_user(self, ref: str) -> UserRecord | None:
         """By id or by username (usernames are stored casefolded)."""
         row = self.session.scalars(select(UserRow).where(or_(

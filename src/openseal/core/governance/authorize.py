@@ -14,7 +14,13 @@ from datetime import datetime
 from openseal.core.accounts.principal import Forbidden, Principal
 from openseal.core.governance.policy_defaults import policy_of
 from openseal.core.governance.ports import GovernanceRepos
-from openseal.core.governance.roles import OPERATOR, SEAL_LEVEL, canonical, level_at_least
+from openseal.core.governance.roles import (
+    OPERATOR,
+    SEAL_LEVEL,
+    canonical,
+    level_at_least,
+    permissions_of,
+)
 from openseal.core.records import GrantRecord, SealRecord
 from openseal.errors import NotFound
 
@@ -96,12 +102,22 @@ def allows_category(grant: GrantRecord, category: str | None) -> bool:
 
 
 def spend_grant(repos: GovernanceRepos, principal: Principal, grant: GrantRecord | None,
-                now: datetime) -> None:
+                now: datetime, permission: str = "seals:use") -> None:
     """Count one use of ``grant`` in the caller's transaction (the re-check at commit): a
-    conditional UPDATE that matches nothing once the grant is revoked, expired or used up."""
+    conditional UPDATE that matches nothing once the grant is revoked, expired or used up;
+    then the user's roles and status, read with the user's row locked (a role change
+    updates that row, so it is wholly before this or waits for it)."""
     if grant is None:
         return
     if not repos.consume_grant(grant.id, now):
         raise refuse(principal, "GRANT_REVOKED", "印章授权已被撤销、已过期或次数已用完",
                      "The authorisation was revoked, has expired or has no uses left",
                      f"grant:{grant.id}", grant=grant.id)
+    if principal.kind != "user":
+        return
+    user = repos.lock_user(principal.id)
+    if user is None or user.status != "active" or permission not in permissions_of(
+            repos.list_user_roles(principal.id)):
+        raise refuse(principal, "ROLE_REVOKED", "您的角色或账户状态刚被更改，不能再用印",
+                     "Your role or account was changed meanwhile: you may no longer use "
+                     "the seal", f"user:{principal.id}", permission=permission)

@@ -6,12 +6,20 @@ from datetime import datetime
 from typing import Protocol
 
 from openseal.core.ports import Repositories
-from openseal.core.records import ApprovalPolicyRecord, GrantEventRecord, GrantRecord
+from openseal.core.records import (
+    ApprovalPolicyRecord,
+    GrantEventRecord,
+    GrantRecord,
+    UserRecord,
+)
 
 
 class GovernanceRepos(Repositories, Protocol):
     def get_approval_policy(self, seal_id: str) -> ApprovalPolicyRecord | None: ...
     def list_user_roles(self, user_id: str) -> frozenset[str]: ...
+    def lock_user(self, user_id: str) -> UserRecord | None:
+        """The user, their row locked for update until the transaction ends."""
+        ...
     def set_user_roles(self, user_id: str, roles: frozenset[str]) -> None: ...
     def users_with_role(self, org_id: str, role: str) -> list[str]:
         """Ids of the organisation's active users holding ``role`` (primary or extra)."""

@@ -80,7 +80,7 @@ def seal_document(
     signature, and the ticket is used once)."""
     seal = find_seal(repos, seal_ref)
     digest = hashlib.sha256(pdf).hexdigest()
-    ticket = None
+    ticket, permission = None, "seals:use" if ticket_id is None else "seals:request"
     if ticket_id is None:
         grant = authorize(repos, principal, "seals:use", seal, category=category,
                           now=clock.now())
@@ -94,7 +94,7 @@ def seal_document(
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
                        "not active")
     sealed, field_name = cache.get(seal, pki, keystore).seal(pdf, request)
-    spend_grant(repos, principal, grant, clock.now())  # the re-check inside the transaction
+    spend_grant(repos, principal, grant, clock.now(), permission)  # re-checked at commit
     record = SealedDocumentRecord(
         id=str(uuid.uuid4()), seal_id=seal.id, field_name=field_name, input_sha256=digest,
         output_sha256=hashlib.sha256(sealed).hexdigest(), output_size=len(sealed),

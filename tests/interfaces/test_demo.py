@@ -20,7 +20,9 @@ from openseal.core.verification import verify_pdf
 from openseal.interfaces.api.app import create_app
 
 KINDS = ("official", "contract", "finance", "invoice", "legal-rep", "custom")
-PASSWORD_LINE = re.compile(r"^\s+\S+\s+(admin|demo-admin)\s+密码（只显示这一次）：(\S+)$", re.M)
+PEOPLE = {"admin": "platform_admin", "demo-admin": "org_admin",
+          "demo-custodian": "custodian", "demo-approver": "approver", "demo-clerk": "seal_user"}
+PASSWORD_LINE = re.compile(r"^\s+\S+\s+(admin|demo-[a-z]+)\s+密码（只显示这一次）：(\S+)$", re.M)
 
 
 @dataclass
@@ -57,12 +59,18 @@ def test_demo_prepares_seals_and_a_valid_sealed_contract(demo: Demo) -> None:
     report = verify_pdf((out / "contract-sealed.pdf").read_bytes(), roots)
     assert report.verdict == "VALID"
     assert len(report.to_dict()["signatures"]) == 2
+    official = report.signatures[1]  # 公章: requested by the clerk, approved by the approver
+    assert official.approval is not None and official.approval["document_matches"] is True
+    assert official.approval["requester"]["name"] == "demo-clerk"
+    assert [a["name"] for a in official.approval["approvers"]] == ["demo-approver"]
+    assert report.signatures[0].approval is None  # the contract seal: a direct-use grant
+    assert "审批人: demo-approver" in demo.first.stdout
     assert "http://127.0.0.1:8000/docs" in demo.first.stdout
 
 
 def test_demo_administrators_log_in_with_the_password_printed_once(demo: Demo) -> None:
     passwords = dict(PASSWORD_LINE.findall(demo.first.stdout))
-    assert set(passwords) == {"admin", "demo-admin"}
+    assert set(passwords) == set(PEOPLE)
     for password in passwords.values():
         assert demo.first.stdout.count(password) == 1
         assert password not in demo.again.stdout
@@ -71,11 +79,13 @@ def test_demo_administrators_log_in_with_the_password_printed_once(demo: Demo) -
     wiring = Wiring(Settings(home=demo.home, database_url=None))
     try:
         http = TestClient(create_app(wiring), base_url="https://testserver")
-        for username, role in (("admin", "platform_admin"), ("demo-admin", "org_admin")):
+        for username, role in PEOPLE.items():
             answer = http.post("/api/v1/auth/login",
                                json={"username": username, "password": passwords[username]})
             assert answer.status_code == 200, answer.text
             assert answer.json()["user"]["role"] == role
+        http.post("/api/v1/auth/login", json={"username": "demo-admin",
+                                              "password": passwords["demo-admin"]})
         orgs = http.get("/api/v1/orgs").json()  # demo-admin's session: its own, verified org
         assert [(o["status"], o["sandbox"]) for o in orgs] == [("verified", False)]
     finally:

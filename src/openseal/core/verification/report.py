@@ -111,5 +111,24 @@ def _signature_lines(n: int, sig: SignatureReport, lang: str) -> list[str]:
         lines.append(f"    {label}: {iso_utc(sig.timestamp_time or sig.signing_time)}")
     if sig.pades_level:
         lines.append(f"    PAdES: {sig.pades_level}")
+    if sig.approval is not None:
+        lines.extend(_approval_lines(sig.approval, en))
     lines.extend(f"    - {describe(code, lang)} [{code}]" for code in sig.reasons)
+    return lines
+
+
+def _approval_lines(approval: dict[str, Any], en: bool) -> list[str]:
+    """Who asked for this use of the seal and who approved it (signed into the seal)."""
+    requester = approval.get("requester")
+    asked = requester.get("name") if isinstance(requester, dict) else None
+    approvers = approval.get("approvers")
+    names = ", ".join(str(a.get("name")) for a in approvers if isinstance(a, dict)) \
+        if isinstance(approvers, list) else ""
+    matches = approval.get("document_matches")
+    lines = [f"    {'Requested by' if en else '用印申请人'}: {asked or '?'}",
+             f"    {'Approved by' if en else '审批人'}: {names or '?'}",
+             f"    {'Ticket' if en else '用印凭证'}: {approval.get('ticket')}"]
+    if matches is False:
+        lines.append("    " + ("The sealed document is not the one approved" if en
+                              else "盖章的文件与审批时的文件不一致"))
     return lines

@@ -1,5 +1,8 @@
 """openseal demo: a demo instance with every kind of seal, a sealed contract, its verdict,
-and two administrators to log in with (their random passwords are printed once)."""
+and the people to log in with (their random passwords are printed once): the platform and
+organisation administrators, a seal custodian, an approver and a clerk (seal user). The
+contract's 公章 goes through the approval workflow: the clerk requests, the approver
+approves, and the ticket seals it (the verdict names both)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,10 @@ import typer
 from openseal.bootstrap import Context, Wiring, load_master_key
 from openseal.core.accounts.principal import ORG_ADMIN, PLATFORM_ADMIN
 from openseal.core.accounts.users import new_user, random_password
+from openseal.core.governance.decisions import decide
+from openseal.core.governance.grants import GrantTerms, create_grant
+from openseal.core.governance.requests import RequestForm, create_request
+from openseal.core.governance.roles import APPROVER, CUSTODIAN, ROLE_NAMES, SEAL_USER
 from openseal.core.identity.service import create_organization
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import OrganizationRecord, SealRecord
@@ -23,7 +30,7 @@ from openseal.core.signing.service import SealerCache, seal_document
 from openseal.core.verification import verify_pdf
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.interfaces.cli.files import write_atomically
-from openseal.interfaces.cli.operator import operator, say
+from openseal.interfaces.cli.operator import as_user, operator, say
 from openseal.interfaces.cli.output import lang, translated_errors
 
 DEMO_ORG = ("北京开源印章示例科技有限公司", "91350100M000100Y43")
@@ -39,7 +46,13 @@ DEMO_SEALS = [  # (type, seal name, extra)
 DEMO_ADMINS = [
     ("admin", PLATFORM_ADMIN, "admin@example.com"),
     ("demo-admin", ORG_ADMIN, "demo-admin@example.com"),
+    ("demo-custodian", CUSTODIAN, "demo-custodian@example.com"),
+    ("demo-approver", APPROVER, "demo-approver@example.com"),
+    ("demo-clerk", SEAL_USER, "demo-clerk@example.com"),
 ]
+CLERK, APPROVING = "demo-clerk", "demo-approver"
+# The clerk's grants: (seal type, level). 公章 needs approval whatever the grant says.
+CLERK_GRANTS = (("contract", "use"), ("official", "request"))
 
 
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
@@ -80,7 +93,19 @@ def _prepare(c: Context) -> tuple[dict[str, SealRecord], list[tuple[str, str, st
     seals = {kind: _seal(c, org, kind, name, extra) for kind, name, extra in DEMO_SEALS}
     admins = [(username, role, _admin(c, org, username, role, email))
               for username, role, email in DEMO_ADMINS]
+    _grant_clerk(c, seals)
     return seals, admins
+
+
+def _grant_clerk(c: Context, seals: dict[str, SealRecord]) -> None:
+    clerk = c.repos.find_user(CLERK)
+    assert clerk is not None
+    for kind, level in CLERK_GRANTS:
+        seal = seals[kind]
+        if c.repos.list_grants(seal.org_id, seal.id, ("user", clerk.id)):
+            continue
+        create_grant(c.repos, c.clock, operator(seal.org_id), seal, ("user", clerk.id),
+                     GrantTerms(level), "演示：合同专员 / demo: contract clerk", audit=c.audit)
 
 
 def _admin(c: Context, org: OrganizationRecord, username: str, role: str,
@@ -114,19 +139,31 @@ def _write_images(seals: dict[str, SealRecord], out: Path) -> None:
 
 
 def _seal_sample(w: Wiring, seals: dict[str, SealRecord], target: Path) -> Path:
+    """The contract clerk seals page 1 with the contract seal (a direct-use grant), then
+    asks for the 公章 on page 2, the approver approves, and the ticket seals it."""
     pdf = resources.files("openseal.interfaces.cli").joinpath("samples/contract.pdf")
     data = pdf.read_bytes()
     cache = SealerCache()
-    for kind, page, x, y in (("contract", 1, 130, 40), ("official", 2, 130, 40)):
-        def step(c: Context, data: bytes = data, kind: str = kind, page: int = page,
-                 x: float = x, y: float = y) -> bytes:
-            request = SealRequest(Placement(page, x, y), "同意 / approved", "北京 Beijing")
-            return seal_document(c.repos, c.pki, c.keystore, c.clock, cache,
-                                 seals[kind].id, data, request, audit=c.audit,
-                                 principal=operator(seals[kind].org_id)).pdf
+    for kind, page in (("contract", 1), ("official", 2)):
+        def step(c: Context, data: bytes = data, kind: str = kind, page: int = page) -> bytes:
+            clerk, seal = as_user(c.repos, CLERK), seals[kind]
+            ticket = _approved_ticket(c, seal, data) if kind == "official" else None
+            request = SealRequest(Placement(page, 130, 40), "同意 / approved", "北京 Beijing")
+            return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id, data,
+                                 request, audit=c.audit, principal=clerk,
+                                 ticket_id=ticket).pdf
         data = w.run(step)
     write_atomically(target, data)
     return target
+
+
+def _approved_ticket(c: Context, seal: SealRecord, data: bytes) -> str:
+    form = RequestForm("签订示例合同 / sign the sample contract", (("contract.pdf", data),))
+    made = create_request(c.repos, c.clock, c.documents, as_user(c.repos, CLERK), seal, form,
+                          audit=c.audit)
+    done = decide(c.repos, c.clock, as_user(c.repos, APPROVING), made.id, "approve",
+                  "同意 / approved", audit=c.audit)
+    return done.tickets[0].id
 
 
 def _print_result(out: Path, sealed: Path, roots: Path, summary: str) -> None:
@@ -148,10 +185,9 @@ def _print_admins(admins: list[tuple[str, str, str | None]], home: Path, host: s
                   port: int, serving: bool) -> None:
     command = Path(sys.executable).parent / "openseal"
     url = f"http://{host}:{port}"
-    typer.echo(say("演示管理员：", "Demo administrators:"))
+    typer.echo(say("演示账户：", "Demo accounts:"))
     for username, role, password in admins:
-        label = say("平台管理员", "platform administrator") if role == PLATFORM_ADMIN \
-            else say("演示单位管理员", "demo organisation administrator")
+        label = say(*ROLE_NAMES[role])
         if password is not None:
             typer.echo(f"  {label}  {username}  " + say("密码（只显示这一次）：",
                                                           "password (shown only this once): ")

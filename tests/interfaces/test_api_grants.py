@@ -160,8 +160,18 @@ def test_hard_conflicts_are_refused_by_name(world: World, a: Party, admin: TestC
     assert own.status_code == 403 and own.json()["code"] == "ROLE_SELF_CHANGE"
 
 
-def test_one_person_may_not_request_and_alone_approve(world: World, admin: TestClient,
+def test_one_person_may_not_request_and_alone_approve(world: World, a: Party,
+                                                      admin: TestClient,
                                                       custodian: TestClient) -> None:
+    away = admin.post(f"{API}/users/{a.approver_id}/disable")  # the world's own approver
+    assert away.status_code == 200, away.text
+    try:
+        _sole_approver_case(world, admin, custodian)
+    finally:
+        assert admin.post(f"{API}/users/{a.approver_id}/enable").status_code == 200
+
+
+def _sole_approver_case(world: World, admin: TestClient, custodian: TestClient) -> None:
     seal_id = new_seal(custodian)
     user_id, _ = new_person(world, admin)
     assert grant(custodian, seal_id, user_id=user_id, level="request").status_code == 201

@@ -67,6 +67,8 @@ class Party:
     request_id: str = ""  # the member's request to use the seal, approved by the approver
     request_sha256: str = ""  # its document
     ticket_id: str = ""  # its ticket, unused
+    review_id: str = ""  # an open permission review of the seal's grants
+    review_item_id: str = ""  # its first item
 
 
 @dataclass
@@ -170,7 +172,18 @@ def _make_party(world: World, key: str) -> Party:
     party.approver = f"approver-{key.lower()}"
     party.approver_id, _ = invite(world, admin, party.approver, "approver")
     _approved_request(world, party)
+    party.review_id, party.review_item_id = _review(custodian, party.seal_id)
     return party
+
+
+def _review(custodian: TestClient, seal_id: str) -> tuple[str, str]:
+    """An open permission review of the seal's grants: (its id, its first item's id)."""
+    started = custodian.post("/api/v1/reviews", json={"seal_id": seal_id})
+    assert started.status_code == 201, started.text
+    review_id = str(started.json()["id"])
+    items = custodian.get(f"/api/v1/reviews/{review_id}/items")
+    assert items.status_code == 200 and items.json(), items.text
+    return review_id, str(items.json()[0]["id"])
 
 
 def _approved_request(world: World, party: Party) -> None:

@@ -3,17 +3,13 @@ processes against a world made over HTTP: the same services, rules and audit tra
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.api import Party, World, make_world
 from tests.support.approvals import contract
+from tests.support.cli import WorldCli
 
 
 @pytest.fixture(scope="module")
@@ -21,29 +17,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return make_world(tmp_path_factory.mktemp("cli-approvals") / "home")
 
 
-class Cli:
-    def __init__(self, world: World) -> None:
-        self.env = {**os.environ, "OPENSEAL_HOME": str(world.wiring.settings.home),
-                    "OPENSEAL_LANG": "en"}
-        self.env.pop("OPENSEAL_DATABASE_URL", None)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "openseal", *args], env=self.env,
-                              capture_output=True, text=True, timeout=120)
-
-    def json(self, *args: str, expect: int = 0) -> dict[str, Any]:
-        done = self.run(*args, "--json")
-        assert done.returncode == expect, done.stdout + done.stderr
-        assert "Traceback" not in done.stderr
-        return dict(json.loads(done.stdout or done.stderr))
-
-
 @pytest.fixture(scope="module")
-def cli(world: World) -> Cli:
-    return Cli(world)
+def cli(world: World) -> WorldCli:
+    return WorldCli(world)
 
 
-def test_request_approve_sign_verify(world: World, cli: Cli, tmp_path: Path) -> None:
+def test_request_approve_sign_verify(world: World, cli: WorldCli, tmp_path: Path) -> None:
     a: Party = world.parties["A"]
     pdf = tmp_path / "contract.pdf"
     pdf.write_bytes(contract("cli"))
@@ -66,7 +45,7 @@ def test_request_approve_sign_verify(world: World, cli: Cli, tmp_path: Path) -> 
     assert str(world.audit("request.approve")[-1]["actor"]).endswith(f"as user:{a.approver}")
 
 
-def test_cli_keeps_four_eyes(world: World, cli: Cli, tmp_path: Path) -> None:
+def test_cli_keeps_four_eyes(world: World, cli: WorldCli, tmp_path: Path) -> None:
     a = world.parties["A"]
     pdf = tmp_path / "c.pdf"
     pdf.write_bytes(contract("self"))
@@ -81,7 +60,7 @@ def test_cli_keeps_four_eyes(world: World, cli: Cli, tmp_path: Path) -> None:
     assert rejected["status"] == "rejected"
 
 
-def test_cli_approval_policy(world: World, cli: Cli) -> None:
+def test_cli_approval_policy(world: World, cli: WorldCli) -> None:
     a = world.parties["A"]
     shown = cli.json("approval-policy", "show", a.seal_id)
     assert shown["always_required"] is False and shown["steps"][0]["role"] == "approver"

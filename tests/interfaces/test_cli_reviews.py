@@ -7,10 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.api import Party, World, invite, make_world
+from tests.support.cli import WorldCli
 from tests.support.pdfs import reportlab_pdf
 
 API = "/api/v1"
@@ -36,26 +33,9 @@ def a(world: World) -> Party:
     return world.parties["A"]
 
 
-class Cli:
-    def __init__(self, world: World) -> None:
-        self.env = {**os.environ, "OPENSEAL_HOME": str(world.wiring.settings.home),
-                    "OPENSEAL_LANG": "en"}
-        self.env.pop("OPENSEAL_DATABASE_URL", None)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "openseal", "review", *args],
-                              env=self.env, capture_output=True, text=True, timeout=120)
-
-    def json(self, *args: str, expect: int = 0) -> dict[str, Any]:
-        done = self.run(*args, "--json")
-        assert done.returncode == expect, done.stdout + done.stderr
-        assert "Traceback" not in done.stderr
-        return dict(json.loads(done.stdout))
-
-
 @pytest.fixture(scope="module")
-def cli(world: World) -> Cli:
-    return Cli(world)
+def cli(world: World) -> WorldCli:
+    return WorldCli(world, "review")
 
 
 def _seal_with_grants(world: World, a: Party, users: list[str]) -> tuple[str, list[str]]:
@@ -79,7 +59,7 @@ def _seal(http: TestClient, seal_id: str) -> Any:
                      files={"file": ("c.pdf", reportlab_pdf(), "application/pdf")})
 
 
-def test_cli_review_campaign(world: World, a: Party, cli: Cli, tmp_path: Path) -> None:
+def test_cli_review_campaign(world: World, a: Party, cli: WorldCli, tmp_path: Path) -> None:
     seal_id, (kept_grant, dropped_grant) = _seal_with_grants(world, a, ["cli-keep",
                                                                         "cli-drop"])
     review = cli.json("start", "--seal", seal_id, "--name", "命令行审核", "--due-days", "7")
@@ -123,7 +103,7 @@ def test_cli_review_campaign(world: World, a: Party, cli: Cli, tmp_path: Path) -
     assert all(str(e["actor"]).startswith("cli:") for e in audited)
 
 
-def test_cli_closed_review_refuses_decisions(world: World, a: Party, cli: Cli) -> None:
+def test_cli_closed_review_refuses_decisions(world: World, a: Party, cli: WorldCli) -> None:
     seal_id, (grant_id,) = _seal_with_grants(world, a, ["cli-closed"])
     review = cli.json("start", "--seal", seal_id)
     item = cli.json("items", review["id"])["items"][0]
@@ -135,7 +115,7 @@ def test_cli_closed_review_refuses_decisions(world: World, a: Party, cli: Cli) -
     assert history["status"] == "active"
 
 
-def test_cli_overdue_exits_1_for_monitoring(world: World, a: Party, cli: Cli) -> None:
+def test_cli_overdue_exits_1_for_monitoring(world: World, a: Party, cli: WorldCli) -> None:
     assert cli.json("overdue", "--org", a.org_id)["overdue"] == []
     custodian = world.login(a.custodian)
     seal_id, _ = _seal_with_grants(world, a, ["cli-late"])
@@ -150,7 +130,7 @@ def test_cli_overdue_exits_1_for_monitoring(world: World, a: Party, cli: Cli) ->
     assert cli.json("overdue", "--org", a.org_id)["overdue"] == []
 
 
-def test_cli_schedule_and_run_due(world: World, a: Party, cli: Cli) -> None:
+def test_cli_schedule_and_run_due(world: World, a: Party, cli: WorldCli) -> None:
     assert cli.json("schedule", "--org", a.org_id)["interval_days"] is None
     assert cli.json("run-due")["started"] == []
     set_ = cli.json("schedule", "--org", a.org_id, "--every", "30", "--due-days", "7")

@@ -73,6 +73,10 @@ class SealRecord:
 
 @dataclass(frozen=True)
 class SealedDocumentRecord:
+    """One sealed output, in the registry of issued documents: the sealed file (its
+    SHA-256 is that of the signed revision as issued), the seal, when, and the ticket of an
+    approved request if it was sealed with one."""
+
     id: str
     seal_id: str
     field_name: str
@@ -80,6 +84,7 @@ class SealedDocumentRecord:
     output_sha256: str
     output_size: int
     created_at: datetime
+    ticket_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -135,12 +135,21 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
         self.session.add(SealedDocumentRow(
             id=record.id, seal_id=record.seal_id, field_name=record.field_name,
             input_sha256=record.input_sha256, output_sha256=record.output_sha256,
-            output_size=record.output_size, created_at=record.created_at))
+            output_size=record.output_size, created_at=record.created_at,
+            ticket_id=record.ticket_id))
         self.session.flush()
 
     def get_sealed_document(self, doc_id: str) -> SealedDocumentRecord | None:
         row = self.session.get(SealedDocumentRow, doc_id)
         return _sealed_document(row) if row else None
+
+    def find_issued(self, output_sha256s: list[str]) -> list[SealedDocumentRecord]:
+        if not output_sha256s:
+            return []
+        query = (select(SealedDocumentRow)
+                 .where(SealedDocumentRow.output_sha256.in_(output_sha256s))
+                 .order_by(SealedDocumentRow.created_at))
+        return [_sealed_document(r) for r in self.session.scalars(query)]
 
     def list_sealed_documents(self, org_id: str, limit: int = 100) -> list[SealedDocumentRecord]:
         query = (select(SealedDocumentRow).join(SealRow, SealRow.id == SealedDocumentRow.seal_id)
@@ -166,7 +175,7 @@ def _certificate(row: CertificateRow) -> CertificateRecord:
 def _sealed_document(row: SealedDocumentRow) -> SealedDocumentRecord:
     return SealedDocumentRecord(row.id, row.seal_id, row.field_name, row.input_sha256,
                                 row.output_sha256, row.output_size,
-                                _utc(row.created_at) or row.created_at)
+                                _utc(row.created_at) or row.created_at, row.ticket_id)
 
 
 def _organization(row: OrganizationRow) -> OrganizationRecord:

@@ -91,6 +91,7 @@ class SealedDocumentRow(Base):
     output_sha256: Mapped[str] = mapped_column(String(64), index=True)
     output_size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ticket_id: Mapped[str | None] = mapped_column(String(36))  # migration 0008
 
 
 class AuditHeadRow(Base):

@@ -98,7 +98,7 @@ def seal_document(
     record = SealedDocumentRecord(
         id=str(uuid.uuid4()), seal_id=seal.id, field_name=field_name, input_sha256=digest,
         output_sha256=hashlib.sha256(sealed).hexdigest(), output_size=len(sealed),
-        created_at=clock.now())
+        created_at=clock.now(), ticket_id=ticket.id if ticket else None)
     if ticket is not None:
         spend_ticket(repos, ticket, clock.now(), record.id)
     repos.add_sealed_document(record)

@@ -10,6 +10,7 @@ from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.core.signing.service import SealerCache
 from openseal.interfaces.api import problems
+from openseal.interfaces.api.fairness import VerifyGate
 from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
 from openseal.interfaces.api.routes import (
     approvals,
@@ -27,6 +28,7 @@ from openseal.interfaces.api.routes import (
     users,
     verify,
 )
+from openseal.interfaces.web import pages
 
 
 def create_app(wiring: Wiring | None = None) -> FastAPI:
@@ -38,13 +40,14 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     _publish_problem_schema(app)
     app.state.wiring = wiring or Wiring(Settings(), actor=Actor("api"))
     app.state.sealers = SealerCache()  # one sealer per seal for the process: no key reloads
-    problems.install(app)
+    app.state.verify_gate = VerifyGate()  # fair sharing of public verification
+    problems.install(app, page_error=pages.error_page)
     settings = app.state.wiring.settings
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
                    users.router, clients.router, seals.router, documents.router,
                    audit.router, lifecycle.router, grants.router, approvals.router,
-                   reviews.router):
+                   reviews.router, pages.router):
         app.include_router(router)
     return app
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -68,7 +69,9 @@ STATUS_BY_CODE = {"NOT_A_PDF": 415, "UPLOAD_TOO_LARGE": 413, "NOT_INITIALISED": 
 
 
 def language(request: Request) -> str:
-    accepted = request.headers.get("accept-language", "zh").lower()
+    """``?lang=`` (the pages' switch) first, then Accept-Language; Chinese by default."""
+    accepted = (request.query_params.get("lang")
+                or request.headers.get("accept-language", "zh")).lower()
     return "en" if accepted.startswith("en") else "zh"
 
 
@@ -108,22 +111,33 @@ _NOT_EXTRA = frozenset({"error", "kind", "message", "type", "title", "status", "
                         "detail"})
 
 
-def install(app: FastAPI) -> None:
+# A page's own error view: (request, status, code, message, headers) -> a response, or None
+# when the request is not for a page (then the problem+json answer is given).
+PageError = Callable[[Request, int, str, str, dict[str, str]], Response | None]
+
+
+def install(app: FastAPI, page_error: PageError | None = None) -> None:
+    def answer(request: Request, status: int, code: str, message: str,
+               headers: dict[str, str] | None = None, **extra: object) -> Response:
+        page = page_error(request, status, code, message, headers or {}) if page_error \
+            else None
+        return page or problem(status, code, message, headers, **extra)
+
     @app.exception_handler(OpenSealError)
-    async def domain_error(request: Request, exc: OpenSealError) -> JSONResponse:
+    async def domain_error(request: Request, exc: OpenSealError) -> Response:
         extra = {k: v for k, v in exc.to_dict(language(request)).items()
                  if k not in _NOT_EXTRA}
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) \
             else None
-        return problem(status_of(exc), exc.code, exc.message(language(request)), headers,
-                       **extra)
+        return answer(request, status_of(exc), exc.code, exc.message(language(request)),
+                      headers, **extra)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
         zh = language(request) == "zh"
-        return problem(422, "REQUEST_INVALID", "请求参数不正确" if zh else "Invalid request",
-                       fields=fields)
+        return answer(request, 422, "REQUEST_INVALID",
+                      "请求参数不正确" if zh else "Invalid request", fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""POST /api/v1/verify: anyone may check a document; the same report as `openseal verify`."""
+"""POST /api/v1/verify: anyone may check a document; the same report as `openseal verify`,
+plus the registry's answer. GET /api/v1/registry/{document_id}: a public registry entry."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from openseal.bootstrap import Wiring
-from openseal.core.verification import verify_pdf
-from openseal.core.verification.policy import local_revocation_policy
+from openseal.core.registry.issued import registry_entry
 from openseal.interfaces.api.deps import anonymous, read_upload, wiring
+from openseal.interfaces.api.verifying import check_upload
 
 router = APIRouter(prefix="/api/v1", tags=["verification"])
 
@@ -18,15 +19,19 @@ router = APIRouter(prefix="/api/v1", tags=["verification"])
 async def verify(request: Request, file: UploadFile = File(...),
                  w: Wiring = Depends(wiring)) -> dict[str, Any]:
     """Verify a signed PDF (multipart field ``file``). No login needed; nothing is fetched:
-    OpenSeal's own seals are checked against this instance's CRLs, revocation required."""
+    OpenSeal's own seals are checked against this instance's CRLs, revocation required.
+    ``registry`` says whether this exact document (or an earlier revision of it) was issued
+    here. Fairly shared: a client over its quota gets 429 with ``Retry-After``."""
     data = await read_upload(file, w.settings.max_upload_bytes)
-    roots, test_roots, crls = w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors(),
-                                               c.pki.revocation_lists()))
-    report = verify_pdf(data, trust_roots=roots, filename=file.filename,
-                        policy=local_revocation_policy(crls), test_roots=test_roots).to_dict()
-    if w.settings.audit_verifications:
-        w.run(lambda c: c.audit.record(
-            "document.verify", target=f"sha256:{report['sha256']}",
-            details={"verdict": report["verdict"], "reasons": report["reasons"]}),
-            actor=anonymous(request))
-    return report
+    checked = await check_upload(request, w, data, file.filename, anonymous(request))
+    return checked.to_dict()
+
+
+@router.get("/registry/{document_id}")
+def registry(document_id: str, request: Request, w: Wiring = Depends(wiring)
+             ) -> dict[str, Any]:
+    """The registry entry of an issued document (what its QR code links to): organisation,
+    seal, time, SHA-256 and size of the document as issued. No login needed."""
+    match = w.run(lambda c: registry_entry(c.repos, document_id), actor=anonymous(request))
+    return {**match.to_dict(), "text": {"zh": match.sentence("zh"),
+                                        "en": match.sentence("en")}}

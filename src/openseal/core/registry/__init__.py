@@ -1,0 +1,1 @@
+"""The registry of issued documents: every sealed output, by SHA-256."""

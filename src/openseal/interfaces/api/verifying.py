@@ -1,0 +1,57 @@
+"""Verifying an uploaded document for anyone: the verdict, the registry's answer, fairly
+shared (see ``fairness``) and recorded in the audit trail when configured. Used by
+``POST /api/v1/verify`` and the public page ``/verify``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from openseal.bootstrap import Wiring
+from openseal.core.audit.recorder import Actor
+from openseal.core.registry.issued import RegistryMatch, registry_match
+from openseal.core.verification import VerificationReport, verify_pdf
+from openseal.core.verification.policy import local_revocation_policy
+from openseal.interfaces.api.fairness import VerifyGate
+
+
+@dataclass(frozen=True)
+class Checked:
+    report: VerificationReport
+    registry: RegistryMatch
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.report.to_dict(), "registry": self.registry.to_dict()}
+
+
+def gate(request: Request) -> VerifyGate:
+    found: VerifyGate = request.app.state.verify_gate
+    return found
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def check_upload(request: Request, w: Wiring, data: bytes, filename: str | None,
+                       actor: Actor) -> Checked:
+    """Verify ``data`` within the caller's quota (429 / 503 otherwise)."""
+    with gate(request).admit(address(request), len(data)):
+        return await run_in_threadpool(check, w, data, filename, actor)
+
+
+def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
+    roots, test_roots, crls = w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors(),
+                                               c.pki.revocation_lists()))
+    report = verify_pdf(data, trust_roots=roots, filename=filename,
+                        policy=local_revocation_policy(crls), test_roots=test_roots)
+    match = w.run(lambda c: registry_match(c.repos, data))
+    if w.settings.audit_verifications:
+        w.run(lambda c: c.audit.record(
+            "document.verify", target=f"sha256:{report.sha256}",
+            details={"verdict": report.verdict, "reasons": list(report.reasons),
+                     "registry": match.status, "document": match.document_id}), actor=actor)
+    return Checked(report, match)

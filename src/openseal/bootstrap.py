@@ -23,7 +23,13 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from openseal.adapters.db.engine import make_engine, schema_is_current, unit_of_work, upgrade
+from openseal.adapters.db.engine import (
+    make_engine,
+    schema_is_current,
+    schema_revision,
+    unit_of_work,
+    upgrade,
+)
 from openseal.adapters.db.repository import SqlRepositories
 from openseal.adapters.keys.software import SoftwareKeyStore
 from openseal.adapters.storage.documents import FileDocumentStore
@@ -41,7 +47,7 @@ from openseal.core.audit.checkpointing import (
 from openseal.core.audit.recorder import Actor, AuditRecorder
 from openseal.core.clock import Clock, SystemClock
 from openseal.core.pki.service import PkiService, not_initialised
-from openseal.errors import InvalidInput, OpenSealError, Unavailable
+from openseal.errors import Conflict, InvalidInput, OpenSealError, Unavailable
 
 T = TypeVar("T")
 
@@ -58,6 +64,13 @@ class Context:
     audit: AuditRecorder
     accounts: AccountKit
     documents: FileDocumentStore
+
+
+def schema_outdated() -> Conflict:
+    return Conflict("SCHEMA_OUTDATED",
+                    "数据库结构早于当前版本，请运行 openseal init 升级（数据会保留）",
+                    "The database schema is older than this version; run `openseal init` to "
+                    "upgrade it (the data is kept)")
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,8 @@ class Wiring:
                 "DATABASE_UNAVAILABLE", "数据库无法连接，请检查 OPENSEAL_DATABASE_URL",
                 "The database cannot be reached; check OPENSEAL_DATABASE_URL") from exc
         if not current:
-            raise not_initialised()
+            raise not_initialised() if schema_revision(self.engine) is None \
+                else schema_outdated()
 
     @contextmanager
     def context(self, actor: Actor | None = None) -> Iterator[Context]:

@@ -67,3 +67,21 @@ def test_upgrade_from_0002_keeps_seals_real_and_organisations_verified(url: str)
         assert profile_of(repos, "o").status == "verified"
         assert repos.list_users() == [] and repos.get_instance().test_root_cert_id is None
     engine.dispose()
+
+
+def test_an_older_schema_is_named_outdated_not_missing(tmp_path: Path) -> None:
+    """A database left at an earlier migration is told apart from no database: the message
+    says to run `openseal init`, which upgrades it."""
+    from openseal.bootstrap import Wiring
+    from openseal.config import Settings
+    from openseal.errors import Conflict
+
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'old.db'}")
+    wiring = Wiring(settings)
+    command.upgrade(alembic_config(wiring.engine), "0007")
+    with pytest.raises(Conflict) as caught:
+        wiring.require_schema()
+    assert caught.value.code == "SCHEMA_OUTDATED" and "openseal init" in caught.value.en
+    wiring.migrate()
+    wiring.require_schema()
+    wiring.engine.dispose()

@@ -23,6 +23,7 @@ from openseal.core.signing.appearance import SealImage, stamp_style
 from openseal.core.signing.approval import approval_attribute
 from openseal.core.signing.placement import Placement, resolve_box
 from openseal.core.signing.preflight import damaged_pdf, open_for_sealing, page_box
+from openseal.core.signing.qr import with_qr
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.errors import Conflict, OpenSealError
 
@@ -47,6 +48,8 @@ class SealRequest:
     location: str | None = None
     approval: dict[str, Any] | None = None
     """The approval chain of a ticket, written into the signature (see ``approval``)."""
+    qr_url: str | None = None
+    """Draw a QR code linking here beside the seal (see ``qr``)."""
 
 
 class PdfSealer:
@@ -72,8 +75,12 @@ class PdfSealer:
         Raises an OpenSealError (and produces nothing) when the PDF cannot be sealed.
         """
         writer = open_for_sealing(pdf)
+        image, style = self._image, self._style
+        if request.qr_url is not None:  # per document: the seal as built, plus its QR code
+            image = with_qr(image, request.qr_url)
+            style = stamp_style(image)
         box = resolve_box(request.placement, page_box(writer.prev, request.placement.page),
-                          self._image.width_mm, self._image.height_mm)
+                          image.width_mm, image.height_mm)
         field_name = _guarded(lambda: _next_field_name(writer))
         meta = signers.PdfSignatureMetadata(
             field_name=field_name, reason=request.reason, location=request.location,
@@ -85,7 +92,7 @@ class PdfSealer:
                                    box=box)  # type: ignore[arg-type]
         extra = () if request.approval is None else (approval_attribute(request.approval),)
         pdf_signer = signers.PdfSigner(meta, signer=self._signer.with_attributes(extra),
-                                       timestamper=self._timestamper, stamp_style=self._style,
+                                       timestamper=self._timestamper, stamp_style=style,
                                        new_field_spec=spec)
         reserved = self._reserved + 2 * sum(len(a) for a in extra)  # hex in /Contents
         out = io.BytesIO()

@@ -72,12 +72,13 @@ def seal_document(
     repos: ApprovalRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
     cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
     audit: AuditRecorder, principal: Principal, category: str | None = None,
-    ticket_id: str | None = None,
+    ticket_id: str | None = None, qr_base: str | None = None,
 ) -> SealedDocument:
     """Seal ``pdf`` as ``principal``; the caller commits the returned record together with
     the output. Forbidden (403) unless ``principal`` may use the seal directly, or holds a
     ticket for exactly this document and seal (then the approval chain goes into the
-    signature, and the ticket is used once)."""
+    signature, and the ticket is used once). With ``qr_base`` (the public URL), a QR code
+    beside the seal links to ``{qr_base}/v/{document id}``."""
     seal = find_seal(repos, seal_ref)
     digest = hashlib.sha256(pdf).hexdigest()
     ticket, permission = None, "seals:use" if ticket_id is None else "seals:request"
@@ -93,10 +94,13 @@ def seal_document(
     if seal.status != "active":
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
                        "not active")
+    document_id = str(uuid.uuid4())
+    if qr_base is not None:
+        request = replace(request, qr_url=f"{qr_base.rstrip('/')}/v/{document_id}")
     sealed, field_name = cache.get(seal, pki, keystore).seal(pdf, request)
     spend_grant(repos, principal, grant, clock.now(), permission)  # re-checked at commit
     record = SealedDocumentRecord(
-        id=str(uuid.uuid4()), seal_id=seal.id, field_name=field_name, input_sha256=digest,
+        id=document_id, seal_id=seal.id, field_name=field_name, input_sha256=digest,
         output_sha256=hashlib.sha256(sealed).hexdigest(), output_size=len(sealed),
         created_at=clock.now(), ticket_id=ticket.id if ticket else None)
     if ticket is not None:

@@ -69,6 +69,8 @@ async def seal_pdf(
     ticket: str | None = Form(None, max_length=64,
                               description="Ticket of an approved request (用印凭证): seals "
                                           "exactly the approved document, once"),
+    qr: bool = Form(False, description="Add a QR code beside the seal linking to the "
+                                       "document's public page (OPENSEAL_PUBLIC_URL/v/{id})"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
     cache: SealerCache = Depends(sealers),
 ) -> Response:
@@ -89,7 +91,8 @@ async def seal_pdf(
         seal = own_seal(c, p, seal_id)
         return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
                              upload.content(), request, audit=c.audit, principal=p,
-                             category=None if ticket else category, ticket_id=ticket)
+                             category=None if ticket else category, ticket_id=ticket,
+                             qr_base=w.settings.certificate_url if qr else None)
 
     refusal = Refusal("seal.use", target=f"seal:{seal_id}", org_id=p.org_id,
                       details={**upload.details(), "page": page, "ticket": ticket})

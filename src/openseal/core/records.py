@@ -309,7 +309,7 @@ class RequestedDocument:
     sha256: str
     name: str
     size: int
-
+    warnings: tuple[str, ...] = ()  # inert content the approvers should know of
 
 @dataclass(frozen=True)
 class UseRequestRecord:

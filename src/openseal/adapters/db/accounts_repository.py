@@ -11,6 +11,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from openseal.adapters.db.convert import utc, utc_required
+from openseal.adapters.db.locking import locked_row
 from openseal.adapters.db.tables import (
     ApiClientRow,
     InvitationRow,
@@ -75,9 +76,7 @@ class SqlAccounts:
         return _user(row) if row else None
 
     def lock_user(self, user_id: str) -> UserRecord | None:
-        row = self.session.scalars(
-            select(UserRow).where(UserRow.id == user_id).with_for_update()
-            .execution_options(populate_existing=True)).first()
+        row = locked_row(self.session, UserRow, UserRow.id, user_id)
         return _user(row) if row else None
 
     def find_user(self, ref: str) -> UserRecord | None:

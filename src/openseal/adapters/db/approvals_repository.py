@@ -144,9 +144,16 @@ def _request(row: UseRequestRow) -> UseRequestRecord:
     return UseRequestRecord(
         row.id, row.org_id, row.seal_id, row.requester_kind, row.requester_id,
         row.requester_name, row.purpose, row.category, row.copies,
-        tuple(RequestedDocument(**d) for d in json.loads(row.documents)), _steps(row.steps),
+        tuple(_document(d) for d in json.loads(row.documents)), _steps(row.steps),
         row.step, row.status, utc_required(row.created_at), utc_required(row.step_started_at),
         utc_required(row.expires_at), utc(row.decided_at), row.version)
+
+
+def _document(data: dict[str, object]) -> RequestedDocument:
+    warnings = data.get("warnings") or []
+    return RequestedDocument(str(data["sha256"]), str(data["name"]), int(str(data["size"])),
+                             tuple(str(w) for w in warnings) if isinstance(warnings, list)
+                             else ())
 
 
 def _ticket(row: SealTicketRow) -> TicketRecord:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from openseal.adapters.db.convert import utc, utc_required
+from openseal.adapters.db.locking import locked_row
 from openseal.adapters.db.tables import UserRow
 from openseal.adapters.db.tables_grants import GrantEventRow, SealGrantRow, UserRoleRow
 from openseal.core.governance.roles import ORG_ROLES
@@ -56,9 +57,7 @@ class SqlGrants:
         return _grant(row) if row else None
 
     def lock_grant(self, grant_id: str) -> GrantRecord | None:
-        row = self.session.scalars(
-            select(SealGrantRow).where(SealGrantRow.id == grant_id).with_for_update()
-            .execution_options(populate_existing=True)).first()  # the current, locked row
+        row = locked_row(self.session, SealGrantRow, SealGrantRow.id, grant_id)
         return _grant(row) if row else None
 
     def list_grants(self, org_id: str, seal_id: str | None = None,

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from openseal.adapters.db.convert import utc, utc_required
+from openseal.adapters.db.locking import locked_row
 from openseal.adapters.db.tables_reviews import (
     ReviewCampaignRow,
     ReviewItemRow,
@@ -40,9 +41,7 @@ class SqlReviews:
         return _campaign(row) if row else None
 
     def lock_review(self, review_id: str) -> ReviewCampaignRecord | None:
-        row = self.session.scalars(
-            select(ReviewCampaignRow).where(ReviewCampaignRow.id == review_id)
-            .with_for_update().execution_options(populate_existing=True)).first()
+        row = locked_row(self.session, ReviewCampaignRow, ReviewCampaignRow.id, review_id)
         return _campaign(row) if row else None
 
     def list_reviews(self, org_id: str, status: str | None = None
@@ -108,9 +107,7 @@ class SqlReviews:
         return _schedule(row) if row else None
 
     def lock_review_schedule(self, org_id: str) -> ReviewScheduleRecord | None:
-        row = self.session.scalars(
-            select(ReviewScheduleRow).where(ReviewScheduleRow.org_id == org_id)
-            .with_for_update().execution_options(populate_existing=True)).first()
+        row = locked_row(self.session, ReviewScheduleRow, ReviewScheduleRow.org_id, org_id)
         return _schedule(row) if row else None
 
     def save_review_schedule(self, record: ReviewScheduleRecord) -> None:

@@ -20,6 +20,7 @@ from openseal.core.governance.approval_ports import ApprovalRepos, DocumentStore
 from openseal.core.governance.authorize import authorize, refuse
 from openseal.core.governance.policy_defaults import policy_of
 from openseal.core.records import RequestedDocument, SealRecord, UseRequestRecord
+from openseal.core.signing.preflight import open_checked
 from openseal.errors import Conflict, InvalidInput, NotFound
 
 MAX_DOCUMENTS = 20
@@ -84,9 +85,10 @@ def _documents(store: DocumentStore, files: tuple[tuple[str, bytes], ...]
         if not content.startswith(b"%PDF-"):
             raise InvalidInput("NOT_A_PDF", f"「{name[:100]}」不是 PDF 文件",
                                f"'{name[:100]}' is not a PDF", field="documents")
+        _, scanned = open_checked(content)  # what could never be sealed is refused now
         digest = hashlib.sha256(content).hexdigest()
-        found.setdefault(digest, (RequestedDocument(digest, _file_name(name), len(content)),
-                                  content))
+        found.setdefault(digest, (RequestedDocument(digest, _file_name(name), len(content),
+                                                    scanned.warnings), content))
     for _, content in found.values():
         store.put(content)
     return tuple(document for document, _ in found.values())

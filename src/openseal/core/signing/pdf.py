@@ -22,7 +22,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from openseal.core.signing.appearance import SealImage, stamp_style
 from openseal.core.signing.approval import approval_attribute
 from openseal.core.signing.placement import Placement, resolve_box
-from openseal.core.signing.preflight import damaged_pdf, open_for_sealing, page_box
+from openseal.core.signing.preflight import damaged_pdf, open_checked, page_box
 from openseal.core.signing.qr import with_qr
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.errors import Conflict, OpenSealError
@@ -52,6 +52,13 @@ class SealRequest:
     """Draw a QR code linking here beside the seal (see ``qr``)."""
 
 
+@dataclass(frozen=True)
+class Sealed:
+    pdf: bytes
+    field_name: str
+    warnings: tuple[str, ...] = ()  # inert content worth knowing (see active_content)
+
+
 class PdfSealer:
     """Seals PDFs with one seal. Thread-safe: share one per seal across threads.
 
@@ -74,7 +81,12 @@ class PdfSealer:
 
         Raises an OpenSealError (and produces nothing) when the PDF cannot be sealed.
         """
-        writer = open_for_sealing(pdf)
+        done = self.seal_document(pdf, request)
+        return done.pdf, done.field_name
+
+    def seal_document(self, pdf: bytes, request: SealRequest) -> Sealed:
+        """``seal``, with the warnings about the document (inert content worth knowing)."""
+        writer, content = open_checked(pdf)
         image, style = self._image, self._style
         if request.qr_url is not None:  # per document: the seal as built, plus its QR code
             image = with_qr(image, request.qr_url)
@@ -106,7 +118,7 @@ class PdfSealer:
                            f"Signing was refused: {exc}") from exc
         except _PARSE_FAULTS as exc:  # objects first read while signing can be broken too
             raise damaged_pdf() from exc
-        return out.getvalue(), field_name
+        return Sealed(out.getvalue(), field_name, content.warnings)
 
 
 _LOCAL = threading.local()

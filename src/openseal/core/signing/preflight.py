@@ -10,6 +10,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
 
+from openseal.core.signing.active_content import ActiveContent, active_content, refuse_active
 from openseal.core.signing.placement import PageBox
 from openseal.errors import Conflict, InvalidInput
 
@@ -27,6 +28,12 @@ def damaged_pdf() -> InvalidInput:
 
 def open_for_sealing(data: bytes) -> IncrementalPdfFileWriter:
     """Open ``data`` for an incremental update, or raise saying why it cannot be sealed."""
+    return open_checked(data)[0]
+
+
+def open_checked(data: bytes) -> tuple[IncrementalPdfFileWriter, ActiveContent]:
+    """``open_for_sealing``, and the inert content worth a warning (active content that
+    runs is refused: ACTIVE_CONTENT)."""
     if b"%PDF-" not in data[:1024]:
         raise not_a_pdf()
     try:
@@ -40,11 +47,13 @@ def open_for_sealing(data: bytes) -> IncrementalPdfFileWriter:
     try:
         _refuse_if_locked(writer.prev)
         _ = writer.prev.root["/Pages"]
+        content = active_content(writer.prev, MAX_PAGES)
     except (Conflict, InvalidInput):
         raise
     except (Exception, RecursionError) as exc:  # noqa: BLE001
         raise damaged_pdf() from exc
-    return writer
+    refuse_active(content)
+    return writer, content
 
 
 def _refuse_if_locked(reader: PdfFileReader) -> None:

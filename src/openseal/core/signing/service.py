@@ -97,7 +97,8 @@ def seal_document(
     document_id = str(uuid.uuid4())
     if qr_base is not None:
         request = replace(request, qr_url=f"{qr_base.rstrip('/')}/v/{document_id}")
-    sealed, field_name = cache.get(seal, pki, keystore).seal(pdf, request)
+    done = cache.get(seal, pki, keystore).seal_document(pdf, request)
+    sealed, field_name = done.pdf, done.field_name
     spend_grant(repos, principal, grant, clock.now(), permission)  # re-checked at commit
     record = SealedDocumentRecord(
         id=document_id, seal_id=seal.id, field_name=field_name, input_sha256=digest,
@@ -112,6 +113,7 @@ def seal_document(
         "cert_serial": pki.certificate_serial(seal.cert_id),
         "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page,
         "grant": grant.id if grant else None, "category": category,
+        "warnings": list(done.warnings),
         **(_approval_details(ticket) if ticket else {})})
     return SealedDocument(sealed, record)
 

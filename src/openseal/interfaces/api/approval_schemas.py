@@ -81,6 +81,9 @@ class DocumentRef(BaseModel):
     sha256: str
     name: str
     size: int
+    warnings: list[str] = Field(default_factory=list,
+                                description="Inert content the approvers should know of "
+                                            "(EMBEDDED_FILES, LINK_TO_OTHER_FILE, XFA_FORM)")
 
 
 class DecisionOut(BaseModel):
@@ -143,8 +146,8 @@ class RequestOut(BaseModel):
             id=r.id, seal_id=r.seal_id, requester_id=r.requester_id,
             requester_name=r.requester_name, purpose=r.purpose, category=r.category,
             copies=r.copies,
-            documents=[DocumentRef(sha256=d.sha256, name=d.name, size=d.size)
-                       for d in r.documents],
+            documents=[DocumentRef(sha256=d.sha256, name=d.name, size=d.size,
+                                   warnings=list(d.warnings)) for d in r.documents],
             steps=[StepOut.of(s) for s in r.steps], step=r.step,
             status=current_status(r, now), created_at=r.created_at, deadline=deadline(r),
             expires_at=r.expires_at, decided_at=r.decided_at,

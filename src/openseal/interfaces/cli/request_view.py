@@ -24,7 +24,8 @@ def request_dict(r: UseRequestRecord, now: datetime,
     return {
         "id": r.id, "seal_id": r.seal_id, "requester_id": r.requester_id,
         "requester_name": r.requester_name, "purpose": r.purpose, "category": r.category,
-        "copies": r.copies, "documents": [{"sha256": d.sha256, "name": d.name, "size": d.size}
+        "copies": r.copies, "documents": [{"sha256": d.sha256, "name": d.name, "size": d.size,
+                                           "warnings": list(d.warnings)}
                                           for d in r.documents],
         "steps": [step_dict(s) for s in r.steps], "step": r.step,
         "status": current_status(r, now), "created_at": r.created_at.isoformat(),

@@ -368,3 +368,18 @@ class TicketRecord:
     status: str  # "unused" | "used" | "void"
     used_at: datetime | None = None
     document_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TrustAnchorRecord:
+    """A root certificate the operator imported (a licensed CA's root, say): signatures
+    chaining to it verify as trusted, besides OpenSeal's own."""
+
+    id: str
+    name: str
+    der: bytes
+    sha256: str
+    subject: str
+    not_after: datetime
+    added_by: str
+    added_at: datetime

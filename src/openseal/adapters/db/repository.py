@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from openseal.adapters.db.accounts_repository import SqlAccounts
+from openseal.adapters.db.anchors_repository import SqlAnchors
 from openseal.adapters.db.approvals_repository import SqlApprovals
 from openseal.adapters.db.audit_repository import SqlAuditLog
 from openseal.adapters.db.convert import utc as _utc
@@ -31,7 +32,7 @@ from openseal.core.seals.model import SealDesign, SealType
 
 
 class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlReviews,
-                      SqlAuditLog):
+                      SqlAnchors, SqlAuditLog):
     """Every repository of one unit of work (the audit log's included)."""
 
     # instance -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from openseal.adapters.db import (  # noqa: F401
     tables,
+    tables_anchors,
     tables_approvals,
     tables_grants,
     tables_lifecycle,

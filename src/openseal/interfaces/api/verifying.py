@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openseal.bootstrap import Wiring
 from openseal.core.audit.recorder import Actor
+from openseal.core.pki.anchors import verification_inputs
 from openseal.core.registry.issued import RegistryMatch, registry_match
 from openseal.core.verification import VerificationReport, verify_pdf
 from openseal.core.verification.policy import local_revocation_policy
@@ -44,8 +45,7 @@ async def check_upload(request: Request, w: Wiring, data: bytes, filename: str |
 
 
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
-    roots, test_roots, crls = w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors(),
-                                               c.pki.revocation_lists()))
+    roots, test_roots, crls = w.run(lambda c: verification_inputs(c.pki, c.repos))
     report = verify_pdf(data, trust_roots=roots, filename=filename,
                         policy=local_revocation_policy(crls), test_roots=test_roots)
     match = w.run(lambda c: registry_match(c.repos, data))

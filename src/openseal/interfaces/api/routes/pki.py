@@ -42,6 +42,16 @@ def roots(w: Wiring = Depends(wiring)) -> Response:
                     media_type="application/x-pem-file")
 
 
+@router.get("/api/v1/pki/anchors")
+def anchors(w: Wiring = Depends(wiring)) -> dict[str, list[dict[str, str]]]:
+    """What this instance's verifier trusts besides its own roots: the roots the operator
+    imported (`openseal ca trust add`), by name, subject and SHA-256."""
+    found = w.run(lambda c: c.repos.list_trust_anchors())
+    return {"imported": [{"id": a.id, "name": a.name, "subject": a.subject,
+                          "sha256": a.sha256, "not_after": a.not_after.isoformat()}
+                         for a in found]}
+
+
 TSA_OPENAPI = {
     "requestBody": {"required": True, "content": {"application/timestamp-query": {
         "schema": {"type": "string", "format": "binary"}}}},

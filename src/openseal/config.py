@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     audit_witness_dir: Path | None = None
     audit_verifications: bool = True
     max_upload_bytes: int = 50 * 1024 * 1024
+    verify_workers: int = 4
+    """Public verifications run at once, each in its own worker process."""
+    verify_timeout_seconds: float = 30.0
+    verify_memory_mib: int = 2048
+    """Address space of a verification worker (RLIMIT_AS)."""
     max_licence_bytes: int = 10 * 1024 * 1024
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12

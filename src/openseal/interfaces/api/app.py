@@ -10,7 +10,7 @@ from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.core.signing.service import SealerCache
 from openseal.interfaces.api import problems
-from openseal.interfaces.api.fairness import VerifyGate
+from openseal.interfaces.api.fairness import Quota, VerifyGate
 from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
 from openseal.interfaces.api.routes import (
     approvals,
@@ -40,7 +40,8 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     _publish_problem_schema(app)
     app.state.wiring = wiring or Wiring(Settings(), actor=Actor("api"))
     app.state.sealers = SealerCache()  # one sealer per seal for the process: no key reloads
-    app.state.verify_gate = VerifyGate()  # fair sharing of public verification
+    app.state.verify_gate = VerifyGate(Quota(slots=max(1, app.state.wiring.settings
+                                                       .verify_workers)))
     problems.install(app, page_error=pages.error_page)
     settings = app.state.wiring.settings
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)

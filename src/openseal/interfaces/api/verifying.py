@@ -1,5 +1,6 @@
 """Verifying an uploaded document for anyone: the verdict, the registry's answer, fairly
-shared (see ``fairness``) and recorded in the audit trail when configured. Used by
+shared (see ``fairness``), each verification in a worker process with a time and memory
+limit (see ``verifier_pool``), recorded in the audit trail when configured. Used by
 ``POST /api/v1/verify`` and the public page ``/verify``."""
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from openseal.bootstrap import Wiring
 from openseal.core.audit.recorder import Actor
 from openseal.core.pki.anchors import verification_inputs
 from openseal.core.registry.issued import RegistryMatch, registry_match
-from openseal.core.verification import VerificationReport, verify_pdf
-from openseal.core.verification.policy import local_revocation_policy
+from openseal.core.verification import VerificationReport
 from openseal.interfaces.api.fairness import VerifyGate
+from openseal.interfaces.api.verifier_pool import Job, shared_pool
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,10 @@ async def check_upload(request: Request, w: Wiring, data: bytes, filename: str |
 
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
     roots, test_roots, crls = w.run(lambda c: verification_inputs(c.pki, c.repos))
-    report = verify_pdf(data, trust_roots=roots, filename=filename,
-                        policy=local_revocation_policy(crls), test_roots=test_roots)
+    s = w.settings
+    pool = shared_pool(s.verify_workers, s.verify_memory_mib * 1024 * 1024)
+    report = pool.verify(Job.of(data, filename, roots, test_roots, crls),
+                         s.verify_timeout_seconds)
     match = w.run(lambda c: registry_match(c.repos, data))
     if w.settings.audit_verifications:
         w.run(lambda c: c.audit.record(

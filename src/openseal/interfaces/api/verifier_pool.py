@@ -1,0 +1,143 @@
+"""Public verification runs in separate worker processes, each with a time limit and a
+memory limit: a document that makes the verifier run away costs one worker, which is
+killed and replaced, and the visitor gets INDETERMINATE ``VERIFICATION_TIMEOUT``. The
+server's own memory and threads are never at the mercy of an uploaded file.
+
+Workers are started on first use ("spawn": a fresh interpreter, safe beside the server's
+threads), kept warm, and shared by every app of the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import queue
+import resource
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from asn1crypto import crl, x509
+
+from openseal.core.verification import VerificationReport, verify_pdf
+from openseal.core.verification.policy import local_revocation_policy
+
+TIMEOUT = "VERIFICATION_TIMEOUT"
+ABORTED = "VERIFICATION_ABORTED"  # the worker died (its memory limit, a crash)
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class Job:
+    data: bytes
+    filename: str | None
+    roots: tuple[bytes, ...]
+    test_roots: tuple[bytes, ...]
+    crls: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, data: bytes, filename: str | None, roots: list[x509.Certificate],
+           test_roots: list[x509.Certificate], crls: list[crl.CertificateList]) -> Job:
+        return cls(data, filename, tuple(r.dump() for r in roots),
+                   tuple(r.dump() for r in test_roots), tuple(c.dump() for c in crls))
+
+    def run(self) -> VerificationReport:
+        return verify_pdf(self.data, [x509.Certificate.load(r) for r in self.roots],
+                          filename=self.filename,
+                          policy=local_revocation_policy(
+                              [crl.CertificateList.load(c) for c in self.crls]),
+                          test_roots=[x509.Certificate.load(r) for r in self.test_roots])
+
+
+def _serve(conn: Connection, memory_bytes: int) -> None:
+    """A worker: verify each job it is sent, within ``memory_bytes`` of address space."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        conn.send(job.run())
+
+
+class _Worker:
+    def __init__(self, memory_bytes: int) -> None:
+        self.conn, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(target=_serve, args=(child, memory_bytes), daemon=True)
+        self.process.start()
+        child.close()
+
+    def run(self, job: Job, timeout: float) -> VerificationReport | str:
+        """The report, or why there is none (TIMEOUT, ABORTED: then the worker is gone)."""
+        why = TIMEOUT
+        try:
+            self.conn.send(job)
+            if self.conn.poll(timeout):
+                why = ABORTED
+                report: VerificationReport = self.conn.recv()
+                return report
+        except (EOFError, OSError):
+            why = ABORTED
+        self.stop()
+        return why
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class VerifierPool:
+    """At most ``size`` workers; a verification takes an idle one or starts one."""
+
+    def __init__(self, size: int, memory_bytes: int) -> None:
+        self._size, self._memory = size, memory_bytes
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def verify(self, job: Job, timeout: float) -> VerificationReport:
+        worker = self._take()
+        report = worker.run(job, timeout)
+        if isinstance(report, str):
+            with self._lock:
+                self._started -= 1
+            return unfinished(job, report)
+        self._idle.put(worker)
+        return report
+
+    def _take(self) -> _Worker:
+        while True:
+            try:
+                return self._idle.get(timeout=0.5 if self._full() else 0)
+            except queue.Empty:
+                pass
+            with self._lock:
+                if self._started < self._size:
+                    self._started += 1
+                    break
+        try:
+            return _Worker(self._memory)
+        except BaseException:
+            with self._lock:
+                self._started -= 1
+            raise
+
+    def _full(self) -> bool:
+        with self._lock:
+            return self._started >= self._size
+
+
+def unfinished(job: Job, why: str) -> VerificationReport:
+    return VerificationReport(verdict="INDETERMINATE", reasons=(why,), file=job.filename,
+                              sha256=hashlib.sha256(job.data).hexdigest())
+
+
+_POOLS: dict[tuple[int, int], VerifierPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def shared_pool(size: int, memory_bytes: int) -> VerifierPool:
+    """The process's pool for these limits (every app of the process shares it)."""
+    with _POOLS_LOCK:
+        return _POOLS.setdefault((size, memory_bytes), VerifierPool(size, memory_bytes))

@@ -54,3 +54,13 @@ def test_api_answers_a_timeout_as_a_verdict(sealing_instance: TestInstance,
     assert answer.status_code == 200, answer.text
     assert answer.json()["verdict"] == "INDETERMINATE"
     assert answer.json()["reasons"] == [TIMEOUT]
+
+
+def test_thumbnails_render_in_a_worker_or_not_at_all(sealing_instance: TestInstance) -> None:
+    sealed = sealing_instance.seal(reportlab_pdf())
+    pool = VerifierPool(1, 2 * GIB)
+    rendered = pool.render(sealed, 120)
+    assert rendered is not None and rendered.pages and rendered.pages[0].png.startswith(
+        b"\x89PNG")
+    assert pool.render(sealed, 0.0001) is None  # out of time: a report without thumbnails
+    assert pool.render(sealed, 120) is not None

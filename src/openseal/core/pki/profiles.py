@@ -18,6 +18,7 @@ class CertificateRole(StrEnum):
     TSA = "tsa"
     AUDIT = "audit"
     OCSP = "ocsp"  # an OCSP responder's delegated signing certificate (RFC 6960 §4.2.2.2)
+    REPORT = "report"  # signs verification reports (core.pki.report_key)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ ORG_CA_LIFETIME = timedelta(days=10 * 365)
 SEAL_LIFETIME = timedelta(days=3 * 365)
 TSA_LIFETIME = timedelta(days=10 * 365)
 AUDIT_LIFETIME = timedelta(days=10 * 365)
+REPORT_LIFETIME = timedelta(days=10 * 365)
 # Responder certificates carry id-pkix-ocsp-nocheck (nobody checks their revocation), so
 # they are short-lived (RFC 6960 §4.2.2.2.1) and replaced well before they expire.
 OCSP_LIFETIME = timedelta(days=90)
@@ -132,3 +134,9 @@ def audit_profile(instance_name: str) -> CertificateProfile:
     """The key that signs audit checkpoints (signed tree heads)."""
     subject = SubjectInfo(f"{instance_name} Audit Log", instance_name)
     return CertificateProfile(CertificateRole.AUDIT, subject, AUDIT_LIFETIME)
+
+
+def report_profile(instance_name: str) -> CertificateProfile:
+    """The key that signs verification reports (PDF) on behalf of the platform."""
+    subject = SubjectInfo(f"{instance_name} Verification Report", instance_name)
+    return CertificateProfile(CertificateRole.REPORT, subject, REPORT_LIFETIME)

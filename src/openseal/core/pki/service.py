@@ -19,6 +19,7 @@ from openseal.core.pki.crl import CrlPublisher, RevocationRepos, is_ca, load_crl
 from openseal.core.pki.issuance import Issuer, certificate_from_der, issue_certificate
 from openseal.core.pki.ocsp import OcspResponder
 from openseal.core.pki.profiles import CertificateProfile, CertificateRole
+from openseal.core.pki.report_key import ReportKey, report_key
 from openseal.core.pki.tsa import TimestampAuthority, TsaIdentity
 from openseal.core.records import CertificateRecord, CrlRecord, InstanceRecord
 from openseal.errors import Conflict, NotFound
@@ -88,6 +89,15 @@ class PkiService:
         log_id = hashlib.sha256(self._cert(instance.root_cert_id).der).hexdigest()[:32]
         return PkiAuditSigner(log_id, record.key_id, self._keys, chain,
                               self.timestamp_authority())
+
+    def report_signer(self) -> ReportKey:
+        """The key that signs verification reports (role "report"): issued by the root on
+        first use, then reused (see ``report_key``)."""
+        instance = self._instance()
+        return report_key(self._repos, self._clock, instance.name, self.chain,
+                          self.timestamp_authority(),
+                          lambda: self._issue(profiles.report_profile(instance.name),
+                                              self._cert(instance.root_cert_id), org_id=None))
 
     def issue_org_ca(
         self, org_id: str, org_name: str, uscc: str, *, sandbox: bool = False

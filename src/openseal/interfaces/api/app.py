@@ -27,6 +27,7 @@ from openseal.interfaces.api.routes import (
     seals,
     users,
     verify,
+    verify_report,
 )
 from openseal.interfaces.web import pages
 
@@ -48,7 +49,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
                    users.router, clients.router, seals.router, documents.router,
                    audit.router, lifecycle.router, grants.router, approvals.router,
-                   reviews.router, pages.router):
+                   reviews.router, verify_report.router, pages.router):
         app.include_router(router)
     return app
 

@@ -1,7 +1,8 @@
-"""Public verification runs in separate worker processes, each with a time limit and a
-memory limit: a document that makes the verifier run away costs one worker, which is
-killed and replaced, and the visitor gets INDETERMINATE ``VERIFICATION_TIMEOUT``. The
-server's own memory and threads are never at the mercy of an uploaded file.
+"""Public verification (and the report's page thumbnails) run in separate worker processes,
+each with a time limit and a memory limit: a document that makes the verifier or the page
+renderer run away, swell or crash costs one worker, which is killed and replaced, and the
+visitor gets INDETERMINATE ``VERIFICATION_TIMEOUT`` / ``VERIFICATION_ABORTED`` (or a report
+without thumbnails). The server's own memory and threads are never at the mercy of a file.
 
 Workers are started on first use ("spawn": a fresh interpreter, safe beside the server's
 threads), kept warm, and shared by every app of the process.
@@ -16,9 +17,11 @@ import resource
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
 from asn1crypto import crl, x509
 
+from openseal.core.reports.render import RenderedDocument, render_document
 from openseal.core.verification import VerificationReport, verify_pdf
 from openseal.core.verification.policy import local_revocation_policy
 
@@ -49,6 +52,16 @@ class Job:
                           test_roots=[x509.Certificate.load(r) for r in self.test_roots])
 
 
+@dataclass(frozen=True)
+class RenderJob:
+    """Page thumbnails with the seals outlined, for the report PDF."""
+
+    data: bytes
+
+    def run(self) -> RenderedDocument | None:
+        return render_document(self.data)
+
+
 def _serve(conn: Connection, memory_bytes: int) -> None:
     """A worker: verify each job it is sent, within ``memory_bytes`` of address space."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -67,15 +80,15 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def run(self, job: Job, timeout: float) -> VerificationReport | str:
-        """The report, or why there is none (TIMEOUT, ABORTED: then the worker is gone)."""
+    def run(self, job: Job | RenderJob, timeout: float) -> Any:
+        """The job's result, or why there is none: TIMEOUT or ABORTED (a str; then the
+        worker is gone)."""
         why = TIMEOUT
         try:
             self.conn.send(job)
             if self.conn.poll(timeout):
                 why = ABORTED
-                report: VerificationReport = self.conn.recv()
-                return report
+                return self.conn.recv()
         except (EOFError, OSError):
             why = ABORTED
         self.stop()
@@ -97,14 +110,26 @@ class VerifierPool:
         self._lock = threading.Lock()
 
     def verify(self, job: Job, timeout: float) -> VerificationReport:
-        worker = self._take()
-        report = worker.run(job, timeout)
+        report = self._run(job, timeout)
         if isinstance(report, str):
+            return unfinished(job, report)
+        result: VerificationReport = report
+        return result
+
+    def render(self, data: bytes, timeout: float) -> RenderedDocument | None:
+        """Thumbnails, or None (no thumbnails) when rendering ran out of time or memory."""
+        rendered = self._run(RenderJob(data), timeout)
+        return None if isinstance(rendered, str) else rendered  # type: ignore[no-any-return]
+
+    def _run(self, job: Job | RenderJob, timeout: float) -> Any:
+        worker = self._take()
+        result = worker.run(job, timeout)
+        if isinstance(result, str):
             with self._lock:
                 self._started -= 1
-            return unfinished(job, report)
-        self._idle.put(worker)
-        return report
+        else:
+            self._idle.put(worker)
+        return result
 
     def _take(self) -> _Worker:
         while True:

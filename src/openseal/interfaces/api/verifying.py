@@ -17,7 +17,7 @@ from openseal.core.pki.anchors import verification_inputs
 from openseal.core.registry.issued import RegistryMatch, registry_match
 from openseal.core.verification import VerificationReport
 from openseal.interfaces.api.fairness import VerifyGate
-from openseal.interfaces.api.verifier_pool import Job, shared_pool
+from openseal.interfaces.api.verifier_pool import Job, VerifierPool, shared_pool
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,17 @@ async def check_upload(request: Request, w: Wiring, data: bytes, filename: str |
         return await run_in_threadpool(check, w, data, filename, actor)
 
 
+def verifier_pool(w: Wiring) -> tuple[VerifierPool, float]:
+    """The process's worker pool for ``w``'s limits, and the time limit of one job."""
+    s = w.settings
+    return (shared_pool(s.verify_workers, s.verify_memory_mib * 1024 * 1024),
+            s.verify_timeout_seconds)
+
+
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
     roots, test_roots, crls = w.run(lambda c: verification_inputs(c.pki, c.repos))
-    s = w.settings
-    pool = shared_pool(s.verify_workers, s.verify_memory_mib * 1024 * 1024)
-    report = pool.verify(Job.of(data, filename, roots, test_roots, crls),
-                         s.verify_timeout_seconds)
+    pool, timeout = verifier_pool(w)
+    report = pool.verify(Job.of(data, filename, roots, test_roots, crls), timeout)
     match = w.run(lambda c: registry_match(c.repos, data))
     if w.settings.audit_verifications:
         w.run(lambda c: c.audit.record(

@@ -12,14 +12,18 @@ import typer
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
 from openseal.core.governance.tickets import ticket_not_found
+from openseal.core.pki.anchors import verification_inputs
 from openseal.core.pki.pem import load_pem_certificates
+from openseal.core.registry.issued import registry_match
+from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
-from openseal.core.verification import verify_pdf
+from openseal.core.verification import VerificationReport, verify_pdf
 from openseal.core.verification.policy import local_revocation_policy
-from openseal.interfaces.cli.files import StagedFile
+from openseal.errors import InvalidInput
+from openseal.interfaces.cli.files import StagedFile, write_atomically
 from openseal.interfaces.cli.operator import as_user, operator
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
 
@@ -41,6 +45,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         category: str = typer.Option(None, help="Document category (for the audit trail)"),
         ticket: str = typer.Option(None, help="Ticket of an approved request (用印凭证): "
                                               "seals as its requester, once"),
+        qr: bool = typer.Option(False, "--qr", help="A QR code beside the seal linking to "
+                                                    "the document's public verification page"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
@@ -58,7 +64,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                 who = operator(found.org_id) if ticket is None else requester(c, ticket)
                 done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, found.id,
                                      pdf, request, audit=c.audit, principal=who,
-                                     category=category, ticket_id=ticket)
+                                     category=category, ticket_id=ticket,
+                                     qr_base=c.settings.certificate_url if qr else None)
                 staged.append(StagedFile(out, done.pdf))
                 return done
 
@@ -80,6 +87,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     def verify(
         file: Path = typer.Argument(..., metavar="FILE"),
         trust: list[Path] = typer.Option(None, "--trust", help="Extra trust anchors (PEM)"),
+        report_pdf: Path = typer.Option(None, "--report-pdf", metavar="OUT.pdf",
+                                        help="Also write the report as a PDF signed by this "
+                                             "instance's report key"),
+        report_lang: str = typer.Option(None, "--lang", help="Language: zh or en"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Verify a signed PDF. Exit 0 VALID, 1 INVALID, 2 INDETERMINATE."""
@@ -91,7 +102,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             report = verify_pdf(data, trust_roots=roots + own, filename=str(file),
                                 policy=local_revocation_policy(crls), test_roots=test_roots)
             _record_verification(wiring, report.to_dict())
-            emit(report.to_dict(), as_json, lambda: typer.echo(report.summary(lang())))
+            if report_pdf is not None:
+                _write_report_pdf(wiring, report, data, report_pdf, report_lang or lang())
+            emit(report.to_dict(), as_json,
+                 lambda: typer.echo(report.summary(report_lang or lang())))
         raise typer.Exit(VERIFY_EXIT[report.verdict])
 
 
@@ -117,13 +131,27 @@ def _record_verification(wiring: Callable[[], Wiring], report: dict[str, Any]) -
         return
 
 
+def _write_report_pdf(wiring: Callable[[], Wiring], report: VerificationReport, data: bytes,
+                      out: Path, language: str) -> None:
+    """The report as a PDF signed by this instance's report key; ``out`` appears only once
+    it is complete."""
+    if language not in LANGS:
+        raise InvalidInput("LANG_UNSUPPORTED", "--lang 只能是 zh 或 en",
+                           "--lang must be zh or en", field="lang")
+    w = wiring()
+    w.require_schema()
+    key, registry = w.run(lambda c: (c.pki.report_signer(),
+                                     registry_match(c.repos, data).to_dict()))
+    write_atomically(out, signed_report_pdf(report, data, FetchedReportKey(key), w.keystore,
+                                            lang=language, registry=registry))
+
+
 def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list, list]:  # type: ignore[type-arg]
     """This instance's trust anchors, sandbox (test) anchors and CRLs (its own seals are
     checked with revocation required), when there is an initialised instance here."""
     w = wiring()
     try:
         w.require_schema()
-        return w.run(lambda c: (c.pki.trust_anchors(), c.pki.test_anchors(),
-                                c.pki.revocation_lists()))
+        return w.run(lambda c: verification_inputs(c.pki, c.repos))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
         return [], [], []

@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.bombs import pdf_with_image_bomb, png_bomb
 from tests.support.server import Server
+from tests.support.tools import require_tool
 
 RSS_BOUND_KIB = 512 * 1024
 WALL_SECONDS = 10.0
@@ -83,3 +84,33 @@ def test_B6_stamp_png_bomb_is_refused_by_the_pixel_cap(server: Server, tmp_path:
     assert result["rc"] != 0 and "IMAGE_TOO_LARGE" in str(result["out"]), result
     assert "Traceback" not in str(result["err"])
     assert rss < RSS_BOUND_KIB and wall < WALL_SECONDS, (rss, wall)
+
+
+def test_B6_report_thumbnail_of_the_bomb_is_a_placeholder(server: Server,
+                                                          tmp_path: Path) -> None:
+    """The report PDF's page renderer refuses the oversized image (area cap) and shows a
+    placeholder; the server (and its verifier workers) stay within the bounds."""
+    bomb, sealed = tmp_path / "bomb.pdf", tmp_path / "sealed.pdf"
+    bomb.write_bytes(pdf_with_image_bomb())
+    result, _, _ = _cli(server, "sign", str(bomb), "--seal", "合同专用章", "-o", str(sealed))
+    assert result["rc"] == 0, result
+    started = time.monotonic()
+    answer = httpx.post(f"{server.url}/api/v1/verify/report.pdf", timeout=60,
+                        data={"lang": "en"}, files={
+                            "file": ("sealed.pdf", sealed.read_bytes(), "application/pdf")})
+    wall = time.monotonic() - started
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF-"), answer.text[:300]
+    assert wall < WALL_SECONDS
+    report = tmp_path / "report.pdf"
+    report.write_bytes(answer.content)
+    text = subprocess.run([require_tool("pdftotext"), str(report), "-"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "page has an oversized image, not shown" in text, text[:2000]
+    assert _peak_rss_kib(server.pid) < RSS_BOUND_KIB  # type: ignore[attr-defined]
+    for child in _children(server.pid):  # type: ignore[attr-defined]
+        assert _peak_rss_kib(child) < RSS_BOUND_KIB
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in found]

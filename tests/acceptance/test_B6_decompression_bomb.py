@@ -103,8 +103,8 @@ def test_B6_report_thumbnail_of_the_bomb_is_a_placeholder(server: Server,
     assert wall < WALL_SECONDS
     report = tmp_path / "report.pdf"
     report.write_bytes(answer.content)
-    text = subprocess.run([require_tool("pdftotext"), str(report), "-"], capture_output=True, text=True,
-                          timeout=60).stdout
+    text = subprocess.run([require_tool("pdftotext"), str(report), "-"],
+                          capture_output=True, text=True, timeout=60).stdout
     assert "page has an oversized image, not shown" in text, text[:2000]
     assert _peak_rss_kib(server.pid) < RSS_BOUND_KIB  # type: ignore[attr-defined]
     for child in _children(server.pid):  # type: ignore[attr-defined]

@@ -51,7 +51,8 @@ def test_verify_gives_the_cli_report(client: TestClient, instance: TestInstance)
     report = answer.json()
     assert report["verdict"] == "VALID" and report["file"] == "c.pdf"
     assert set(report) == {"file", "sha256", "verdict", "reasons", "signatures",
-                           "unsigned_trailing_bytes"}
+                           "unsigned_trailing_bytes", "registry"}
+    assert report["registry"]["status"] == "issued"
     with instance.wiring.context() as c:
         last = [e for e, _ in c.repos.list_audit(action="document.verify")][-1]
     assert last.actor_kind == "api" and last.details["verdict"] == "VALID"

@@ -21,7 +21,8 @@ from tests.support.instance import TestInstance
 
 SIGNATURE_KEYS = {"field", "verdict", "reasons", "signer", "organization", "seal_name",
                   "signing_time", "timestamp_time", "intact", "valid", "trusted", "revoked",
-                  "coverage", "modification", "pades_level", "test_seal", "approval"}
+                  "coverage", "modification", "pades_level", "test_seal", "approval",
+                  "signed_revision_bytes"}
 
 
 @pytest.fixture(scope="module")

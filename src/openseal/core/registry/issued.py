@@ -16,13 +16,12 @@ from typing import Any
 
 from openseal.core.ports import Repositories
 from openseal.core.records import SealedDocumentRecord
+from openseal.core.verification.revisions import revision_ends
 from openseal.errors import NotFound
 
 ISSUED = "issued"
 ISSUED_PLUS_BYTES = "issued_plus_bytes"
 UNKNOWN = "unknown"
-_EOF = b"%%EOF"
-MAX_REVISIONS = 100  # end-of-file markers looked at, from the end of the file
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ def registry_match(repos: Repositories, data: bytes) -> RegistryMatch:
     """What the registry knows of ``data``: the whole file, else its latest issued
     revision, else nothing."""
     prefixes = {hashlib.sha256(data).hexdigest(): len(data)}
-    for end in _revision_ends(data):
+    for end in revision_ends(data):
         prefixes.setdefault(hashlib.sha256(data[:end]).hexdigest(), end)
     found = repos.find_issued(list(prefixes))
     if not found:
@@ -96,17 +95,3 @@ def _match(repos: Repositories, record: SealedDocumentRecord, added: int) -> Reg
         org.name if org else None, org.id if org else None,
         seal.name if seal else None, record.seal_id, record.created_at, record.ticket_id,
         record.output_sha256, record.output_size, added)
-
-
-def _revision_ends(data: bytes) -> list[int]:
-    """Ends of the earlier revisions: after each ``%%EOF`` (and its line ending)."""
-    ends: list[int] = []
-    at = data.rfind(_EOF)
-    while at != -1 and len(ends) < MAX_REVISIONS * 3:
-        end = at + len(_EOF)
-        ends.append(end)
-        for eol in (b"\n", b"\r\n", b"\r"):
-            if data.startswith(eol, end):
-                ends.append(end + len(eol))
-        at = data.rfind(_EOF, 0, at)
-    return [e for e in ends if e < len(data)]

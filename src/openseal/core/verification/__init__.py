@@ -22,11 +22,15 @@ from openseal.core.verification import reasons as R
 from openseal.core.verification.byterange import unsigned_trailing_bytes
 from openseal.core.verification.pdf import (
     OpenedPdf,
+    SigField,
     all_signature_field_names,
+    certification_ref,
     has_dss,
     open_pdf,
     quiet_tracebacks,
+    removed_signature_fields,
     signature_fields,
+    value_ref,
     xref_layout,
 )
 from openseal.core.verification.policy import DEFAULT_POLICY, VerificationPolicy
@@ -71,17 +75,45 @@ async def _verify(data: bytes, roots: list[x509.Certificate],
     quiet_tracebacks()  # loggers pyHanko created while parsing
     fields, enumeration_failed = signature_fields(opened.reader)
     broken = (R.MALFORMED_SIGNATURE,) if enumeration_failed else ()
-    if not fields:
+    removed = removed_signature_fields(opened.reader, fields)
+    if not fields and not removed:
         return _with(base, broken or (R.NO_SIGNATURES,))
     inputs = Inputs(data, opened.reader, roots, policy,
-                    all_signature_field_names(opened.reader), test_roots)
-    checked = [await check_field(field, inputs) for field in fields]
+                    all_signature_field_names(opened.reader), test_roots,
+                    certification_ref(opened.reader))
+    checked = await _check_all(fields, inputs)
+    checked += [_removed(await check_field(field, inputs)) for field in removed]
     checked.sort(key=lambda c: c.signed_revision)
     reports = _with_lta_levels(checked, has_dss(opened.reader))
     trailing = _trailing(data, opened, checked)
     codes = R.merge(broken, *(r.reasons for r in reports),
                     (R.UNSIGNED_TRAILING_DATA,) if trailing else ())
     return _with(base, codes, reports, trailing, policy.require_timestamp)
+
+
+async def _check_all(fields: list[SigField], inputs: Inputs) -> list[Checked]:
+    """Every field, the certification signature first: whether its signer is a seal we
+    know decides how strictly the changes after it are read (modification.py)."""
+    checked = []
+    for field in sorted(fields, key=lambda f: not _certifies(f, inputs)):
+        done = await check_field(field, inputs)
+        if _certifies(field, inputs):
+            inputs = replace(inputs, certifier_ours=bool(done.report.trusted)
+                             or done.report.test_seal)
+        checked.append(done)
+    return checked
+
+
+def _certifies(field: SigField, inputs: Inputs) -> bool:
+    return inputs.certification is not None and value_ref(field.field) == inputs.certification
+
+
+def _removed(checked: Checked) -> Checked:
+    """A signature of an earlier revision that the current document no longer has:
+    whatever else is true of it, the document was modified after it was made."""
+    codes = R.merge((R.MODIFIED_AFTER_SEAL,), checked.report.reasons)
+    return replace(checked, report=replace(checked.report, reasons=codes,
+                                           verdict=R.verdict_of(codes)))
 
 
 def _trailing(data: bytes, opened: OpenedPdf, checked: list[Checked]) -> int:

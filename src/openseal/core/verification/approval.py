@@ -14,8 +14,7 @@ from typing import Any
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from openseal.core.signing.approval import read_approval
-
-_EOF = b"%%EOF"
+from openseal.core.verification.revisions import revision_ends
 
 
 def approval_of(embedded: EmbeddedPdfSignature, data: bytes, status: Any
@@ -32,16 +31,7 @@ def approval_of(embedded: EmbeddedPdfSignature, data: bytes, status: Any
 
 
 def _revision_hashes(head: bytes) -> set[str]:
-    """SHA-256 of every prefix of ``head`` that ends at an end-of-file marker (with or
-    without its line ending): the earlier revisions the seal may have been applied to."""
-    found = set()
-    at = head.find(_EOF)
-    while at != -1:
-        end = at + len(_EOF)
-        ends = {end}
-        for eol in (b"\n", b"\r\n", b"\r"):
-            if head.startswith(eol, end):
-                ends.add(end + len(eol))
-        found |= {hashlib.sha256(head[:e]).hexdigest() for e in ends}
-        at = head.find(_EOF, end)
-    return found
+    """SHA-256 of ``head`` and of each earlier revision in it: what the seal may have been
+    applied to."""
+    return {hashlib.sha256(head[:end]).hexdigest() for end in (*revision_ends(head),
+                                                                len(head))}

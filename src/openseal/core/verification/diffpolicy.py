@@ -2,10 +2,20 @@
 
 pyHanko 0.38's default policy has no rule that explains new annotations, so a reviewer's
 highlight is reported like a replaced page (SuspiciousModification, level OTHER). This rule
-clears, at level ANNOTATIONS, a page whose only change is new, action-free, non-widget
-annotations in its /Annots, together with the new objects those annotations use. The verdict
-then says "changed after sealing, possibly harmless" instead of "modified", and a
-certification signature that forbids annotations (DocMDP P1/P2) still fails its DocMDP check.
+clears, at level ANNOTATIONS, a page whose only change is new reviewer's marks in its
+/Annots, together with the new objects those marks use. A reviewer's mark is a markup
+annotation (``MARKUP``: sticky note, highlight, underline, strike-out, caret, shapes, ink),
+with no action, whose appearance paints no text, image or XObject. The verdict then says
+"changed after sealing, possibly harmless" instead of "modified", and a certification
+signature that forbids annotations (DocMDP P1/P2) still fails its DocMDP check.
+
+Anything else stays unexplained (level OTHER, "modified after sealing"): above all the
+overlays of the Evil Annotation Attack, FreeText and Stamp annotations (or a "highlight"
+whose appearance writes text), which put new words or pictures on the page.
+
+``RELAXED_POLICY`` differs in one point: it allows new *visible* signature fields after a
+certification signature, as Acrobat does (pyHanko, and OpenSeal for its own certifications,
+do not: that is the Sneaky Signature Attack). See ``modification.py`` for when it is used.
 """
 
 from __future__ import annotations
@@ -16,17 +26,28 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import HistoricalResolver
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
 from pyhanko.sign.diff_analysis.commons import compare_dicts, compare_key_refs
+from pyhanko.sign.diff_analysis.form_rules_api import FormUpdatingRule
 from pyhanko.sign.diff_analysis.policies import StandardDiffPolicy
+from pyhanko.sign.diff_analysis.rules.form_field_rules import (
+    GenericFieldModificationRule,
+    SigFieldCreationRule,
+    SigFieldModificationRule,
+)
 from pyhanko.sign.diff_analysis.rules_api import ReferenceUpdate, WhitelistRule
+
+from openseal.core.verification.streams import appearance_paints
 
 _MAX_PAGES = 20_000
 _MAX_DEPENDENCIES = 10_000
-_FORBIDDEN_SUBTYPES = frozenset({"/Widget", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"})
+MARKUP = frozenset({"/Text", "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Caret",
+                    "/Popup", "/Square", "/Circle", "/Line", "/Polygon", "/PolyLine", "/Ink"})
+"""Reviewer's marks: they point at content, they do not write new content on the page."""
 _BACK_LINKS = frozenset({"/P", "/Parent", "/IRT"})
 
 
 class AnnotationAdditionRule(WhitelistRule):
-    """Allow new annotations (not form widgets, no actions) added to existing pages."""
+    """Allow new reviewer's marks (``MARKUP``, no actions, no painted text or images)
+    added to existing pages."""
 
     def apply(self, old: HistoricalResolver,
               new: HistoricalResolver) -> Iterator[ReferenceUpdate]:
@@ -64,7 +85,7 @@ def _page_updates(old: HistoricalResolver, new: HistoricalResolver,
     added = [ref for ref in new_annots if ref not in old_annots]
     if not added or not set(old_annots) <= set(new_annots):
         return
-    if not all(_is_plain_annotation(new(ref)) and old.is_ref_unassignable(ref)
+    if not all(is_reviewer_mark(new(ref)) and old.is_ref_unassignable(ref)
                for ref in added):
         return
     array_refs = list(compare_key_refs("/Annots", old, old_page, new_page))
@@ -84,12 +105,12 @@ def _annot_refs(page: object) -> list[generic.Reference]:
     return [a.reference for a in annots if isinstance(a, generic.IndirectObject)]
 
 
-def _is_plain_annotation(obj: object) -> bool:
+def is_reviewer_mark(obj: object) -> bool:
+    """A markup annotation with no action whose appearance paints no text or images."""
     if not isinstance(obj, generic.DictionaryObject) or isinstance(obj, generic.StreamObject):
         return False
-    subtype = _get(obj, "/Subtype")
-    return (subtype is not None and subtype not in _FORBIDDEN_SUBTYPES and "/Rect" in obj
-            and "/A" not in obj and "/AA" not in obj)
+    return (_get(obj, "/Subtype") in MARKUP and "/Rect" in obj
+            and "/A" not in obj and "/AA" not in obj and not appearance_paints(obj))
 
 
 def _new_dependencies(old: HistoricalResolver, obj: object) -> Iterator[generic.Reference]:
@@ -119,11 +140,18 @@ def _get(obj: generic.DictionaryObject, key: str) -> object:
         return None
 
 
-def diff_policy() -> StandardDiffPolicy:
-    """pyHanko's default policy with the annotation rule added."""
+def diff_policy(new_visible_signatures_after_certify: bool = False) -> StandardDiffPolicy:
+    """pyHanko's default policy with the annotation rule added (and, when asked, new
+    visible signature fields allowed after a certification signature)."""
     rules = list(DEFAULT_DIFF_POLICY.global_rules)
     rules.append(AnnotationAdditionRule().as_qualified(ModificationLevel.ANNOTATIONS))
-    return StandardDiffPolicy(global_rules=rules, form_rule=DEFAULT_DIFF_POLICY.form_rule)
+    form_rule = DEFAULT_DIFF_POLICY.form_rule
+    if new_visible_signatures_after_certify:
+        form_rule = FormUpdatingRule(field_rules=[
+            SigFieldCreationRule(allow_new_visible_after_certify=True),
+            SigFieldModificationRule(), GenericFieldModificationRule()])
+    return StandardDiffPolicy(global_rules=rules, form_rule=form_rule)
 
 
 DIFF_POLICY = diff_policy()
+RELAXED_POLICY = diff_policy(new_visible_signatures_after_certify=True)

@@ -13,6 +13,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from openseal.core.verification import reasons as R
+from openseal.core.verification.modification import NO_CHANGES, Changes, within_docmdp
 
 WEAK_DIGESTS = frozenset({"md2", "md4", "md5", "sha1"})
 
@@ -38,8 +39,15 @@ def trust_reasons(status: Any) -> list[str]:
     return [R.UNTRUSTED_SIGNER]
 
 
-def modification_reasons(status: Any, signature_fields: set[str]) -> list[str]:
-    """Coverage, difference analysis and DocMDP of the revisions after the signed one."""
+def modification_reasons(status: Any, signature_fields: set[str],
+                         changes: Changes = NO_CHANGES) -> list[str]:
+    """Coverage, difference analysis and DocMDP of the revisions after the signed one.
+
+    OTHER, outside DocMDP, or a change to a form field that showed something when sealed:
+    modified. New reviewer's marks, a field filled in that was empty, or a new visible
+    signature on a document certified by someone else (``changes.relaxed``): changed,
+    possibly harmless. Signatures added, DSS and document timestamps: nothing.
+    """
     coverage = status.coverage
     if coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return []
@@ -47,14 +55,17 @@ def modification_reasons(status: Any, signature_fields: set[str]) -> list[str]:
         return [R.NONSTANDARD_BYTERANGE]
     if coverage != SignatureCoverageLevel.ENTIRE_REVISION:
         return [R.MODIFIED_AFTER_SEAL]
-    level = status.modification_level
-    if level is None or level == ModificationLevel.OTHER or status.docmdp_ok is not True:
+    level = changes.relaxed.modification_level if changes.relaxed else status.modification_level
+    docmdp_ok = getattr(status, "docmdp_ok", None)
+    if changes.relaxed or not isinstance(docmdp_ok, bool):  # document timestamps have none
+        docmdp_ok = within_docmdp(level, changes.docmdp)
+    if level is None or level == ModificationLevel.OTHER or not docmdp_ok:
         return [R.MODIFIED_AFTER_SEAL]
-    if level == ModificationLevel.ANNOTATIONS:
+    changed = changes.changed - signature_fields
+    if changed & changes.prefilled:
+        return [R.MODIFIED_AFTER_SEAL]  # sealed content replaced (shadow attacks)
+    if changes.relaxed or level == ModificationLevel.ANNOTATIONS or changed:
         return [R.CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS]
-    changed = set(getattr(status.diff_result, "changed_form_fields", set()))
-    if level == ModificationLevel.FORM_FILLING and not changed <= signature_fields:
-        return [R.CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS]  # form fields filled in after sealing
     return []
 
 

@@ -11,6 +11,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
 _FALLBACK_TRIES = 4
+_MAX_REVISIONS = 100  # earlier revisions searched for signatures that disappeared
 _TRACEBACK_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
 
 
@@ -77,6 +78,47 @@ def signature_fields(reader: PdfFileReader) -> tuple[list[SigField], bool]:
     except Exception:  # noqa: BLE001 - a broken form tree is a malformed signature
         return found, True
     return found, False
+
+
+def value_ref(field: generic.PdfObject) -> generic.Reference | None:
+    """The reference of a signature field's /V (the signature dictionary), if indirect."""
+    try:
+        value = field.get_object().raw_get("/V")
+    except Exception:  # noqa: BLE001
+        return None
+    return value.reference if isinstance(value, generic.IndirectObject) else None
+
+
+def certification_ref(reader: PdfFileReader) -> generic.Reference | None:
+    """The signature dictionary of the certification signature (/Perms /DocMDP), if any."""
+    try:
+        perms = reader.root["/Perms"]
+        docmdp = perms.raw_get("/DocMDP") if isinstance(perms, generic.DictionaryObject) \
+            else None
+    except Exception:  # noqa: BLE001 - no /Perms, or a broken one: not certified
+        return None
+    return docmdp.reference if isinstance(docmdp, generic.IndirectObject) else None
+
+
+def removed_signature_fields(reader: PdfFileReader, current: list[SigField]) -> list[SigField]:
+    """Filled signature fields of earlier revisions whose signature the current document
+    no longer has (a new /Root, a form without them): one entry per signature."""
+    present = {value_ref(f.field) for f in current}
+    found: dict[generic.Reference, SigField] = {}
+    try:
+        total = reader.xrefs.total_revisions
+    except Exception:  # noqa: BLE001 - no revision history: nothing to compare
+        return []
+    for revision in range(max(0, total - 1 - _MAX_REVISIONS), total - 1):
+        try:
+            old = reader.get_historical_resolver(revision)
+            for name, _value, field in enumerate_sig_fields(old, filled_status=True):
+                ref = value_ref(field)
+                if ref is not None and ref not in present:
+                    found.setdefault(ref, SigField(str(name), field))
+        except Exception:  # noqa: BLE001, S112 - a revision that does not read: skip it
+            continue
+    return list(found.values())
 
 
 def all_signature_field_names(reader: PdfFileReader) -> set[str]:

@@ -3,6 +3,12 @@
 Each code has a severity: ``INVALID`` codes make a signature (and the document) INVALID,
 ``INDETERMINATE`` codes make it INDETERMINATE, ``WARNING`` codes are reported but leave a
 VALID verdict VALID. The verdict is always derived from the codes, never the other way round.
+
+Each code also belongs to a family (``FAMILY``), so that every place that words a verdict for
+people (the public page, the report PDF, the CLI summary) says the same thing: "broken or
+forged", "changed after sealing, possibly harmless", "not sealed by a seal this platform
+knows", or "other". ``family_of`` names the most serious family among a report's codes.
+See docs/verification.md.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ TIMESTAMP_INVALID: Final = "TIMESTAMP_INVALID"
 TIMESTAMP_UNTRUSTED: Final = "TIMESTAMP_UNTRUSTED"
 SEED_VALUE_VIOLATION: Final = "SEED_VALUE_VIOLATION"
 TEST_SEAL: Final = "TEST_SEAL"
+VERIFICATION_TIMEOUT: Final = "VERIFICATION_TIMEOUT"
+VERIFICATION_ABORTED: Final = "VERIFICATION_ABORTED"
 
 # code -> (severity, Chinese, English)
 REASONS: Final[dict[str, tuple[str, str, str]]] = {
@@ -73,6 +81,11 @@ REASONS: Final[dict[str, tuple[str, str, str]]] = {
                            "The signature violates its field's seed value constraints"),
     TEST_SEAL: (INDETERMINATE, "测试印章（沙箱环境签发），不具法律效力",
                 "Test seal issued in sandbox mode; it has no legal effect"),
+    VERIFICATION_TIMEOUT: (INDETERMINATE, "验证超出时间限制，未能完成",
+                           "The verification took longer than allowed and was stopped"),
+    VERIFICATION_ABORTED: (INDETERMINATE, "验证超出资源限制（如内存），未能完成",
+                           "The verification went beyond its resource limits (such as "
+                           "memory) and was stopped"),
 }
 
 
@@ -98,3 +111,52 @@ def verdict_of(reasons: tuple[str, ...] | list[str]) -> str:
 def merge(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Codes of all groups, first occurrence order, without duplicates."""
     return tuple(dict.fromkeys(code for group in groups for code in group))
+
+
+BROKEN: Final = "broken"
+CHANGED: Final = "changed"
+UNKNOWN_SIGNER: Final = "unknown_signer"
+OTHER: Final = "other"
+FAMILY_ORDER: Final = (BROKEN, CHANGED, UNKNOWN_SIGNER, OTHER)
+"""Most serious first."""
+
+FAMILY: Final[dict[str, str]] = {
+    SIGNATURE_BROKEN: BROKEN, NONSTANDARD_BYTERANGE: BROKEN, WEAK_ALGORITHM: BROKEN,
+    REVOKED: BROKEN, TIMESTAMP_INVALID: BROKEN, SEED_VALUE_VIOLATION: BROKEN,
+    MALFORMED_SIGNATURE: BROKEN, MALFORMED_PDF: BROKEN, MODIFIED_AFTER_SEAL: BROKEN,
+    CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS: CHANGED, UNSIGNED_TRAILING_DATA: CHANGED,
+    UNTRUSTED_SIGNER: UNKNOWN_SIGNER, TEST_SEAL: UNKNOWN_SIGNER,
+    TIMESTAMP_UNTRUSTED: UNKNOWN_SIGNER, NO_SIGNATURES: UNKNOWN_SIGNER,
+    REVOCATION_UNAVAILABLE: OTHER, REVOKED_AFTER_TIMESTAMP: OTHER, NO_TIMESTAMP: OTHER,
+    VERIFICATION_TIMEOUT: OTHER, VERIFICATION_ABORTED: OTHER,
+}
+
+# family -> (Chinese, English): one sentence each, for the headline of a verdict
+FAMILY_TEXT: Final[dict[str, tuple[str, str]]] = {
+    BROKEN: ("签名已损坏或系伪造，或文件在盖章后被篡改：不能以此文件为准",
+             "The signature is broken or forged, or the document was tampered with after "
+             "sealing: do not rely on this file"),
+    CHANGED: ("盖章后文件有改动；改动可能无害，但无法确认。盖章时的原始版本可以单独下载",
+              "The document was changed after sealing; the changes may be harmless, but "
+              "this cannot be confirmed. The version that was sealed can be downloaded"),
+    UNKNOWN_SIGNER: ("不是由本平台认可的印章盖章：无法确认盖章单位",
+                     "Not sealed by a seal this platform knows: who sealed it cannot be "
+                     "confirmed"),
+    OTHER: ("验证中有其他提示，详见各项原因", "The check found other points: see each reason"),
+}
+
+
+def family(code: str) -> str:
+    """The family of ``code`` (unknown codes count as ``other``)."""
+    return FAMILY.get(code, OTHER)
+
+
+def family_of(codes: tuple[str, ...] | list[str]) -> str | None:
+    """The most serious family among ``codes``; None when there are no codes."""
+    present = {family(code) for code in codes}
+    return next((name for name in FAMILY_ORDER if name in present), None)
+
+
+def family_text(name: str, lang: str = "zh") -> str:
+    zh, en = FAMILY_TEXT.get(name, FAMILY_TEXT[OTHER])
+    return en if lang.startswith("en") else zh

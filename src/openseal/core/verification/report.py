@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from openseal.core.verification.reasons import describe
+from openseal.core.verification.reasons import describe, family_of, family_text
 
 _VERDICT_TEXT = {
     "VALID": ("有效", "VALID"),
@@ -46,6 +46,9 @@ class SignatureReport:
     """Certified by a sandbox (test) root given as ``test_roots``: no legal effect."""
     approval: dict[str, Any] | None = None
     """The approval chain the seal carries (ticket, requester, approvers), if any."""
+    signed_revision_bytes: int | None = None
+    """The length of the file prefix the signature covers (the end of its /ByteRange),
+    when the byte range is standard: ``data[:n]`` is the revision that was signed."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,7 +59,7 @@ class SignatureReport:
             "valid": self.valid, "trusted": self.trusted, "revoked": self.revoked,
             "coverage": self.coverage, "modification": self.modification,
             "pades_level": self.pades_level, "test_seal": self.test_seal,
-            "approval": self.approval,
+            "approval": self.approval, "signed_revision_bytes": self.signed_revision_bytes,
         }
 
 
@@ -86,6 +89,9 @@ class VerificationReport:
         en = lang.startswith("en")
         zh_text, en_text = _VERDICT_TEXT.get(self.verdict, (self.verdict, self.verdict))
         lines = [f"{'Verdict' if en else '验证结论'}: {en_text if en else zh_text}"]
+        family = family_of(self.reasons) if self.verdict != "VALID" else None
+        if family is not None:
+            lines.append(f"  {family_text(family, lang)}")
         if self.file:
             lines.append(f"{'File' if en else '文件'}: {self.file}")
         lines.append(f"SHA-256: {self.sha256}")
@@ -102,8 +108,12 @@ def _signature_lines(n: int, sig: SignatureReport, lang: str) -> list[str]:
     en = lang.startswith("en")
     zh_text, en_text = _VERDICT_TEXT.get(sig.verdict, (sig.verdict, sig.verdict))
     who = " / ".join(x for x in (sig.organization, sig.seal_name) if x) or "?"
+    signer = "Signer" if en else "签署方"
+    if not sig.trusted:  # a lookalike certificate can claim any name: never shown as verified
+        signer = ("Signer (as the certificate claims; NOT verified)" if en
+                  else "签署方（证书自称，未经验证）")
     lines = [f"{'Signature' if en else '签名'} {n} ({sig.field}): {en_text if en else zh_text}",
-             f"    {'Signer' if en else '签署方'}: {who}"]
+             f"    {signer}: {who}"]
     if sig.timestamp_time or sig.signing_time:
         label = "Timestamp" if sig.timestamp_time else ("Claimed time" if en else "自述时间")
         if not en and sig.timestamp_time:

@@ -17,6 +17,7 @@ from openseal.core.verification import reasons as R
 from openseal.core.verification.approval import approval_of
 from openseal.core.verification.byterange import byte_range_ints, is_standard_byte_range
 from openseal.core.verification.diffpolicy import DIFF_POLICY
+from openseal.core.verification.modification import analyse
 from openseal.core.verification.pdf import SigField
 from openseal.core.verification.policy import VerificationPolicy, validation_context
 from openseal.core.verification.report import SignatureReport
@@ -44,6 +45,11 @@ class Inputs:
     signature_fields: set[str]
     test_roots: tuple[x509.Certificate, ...] = ()
     """Sandbox roots: a signer chaining only to one of them is a test seal, never VALID."""
+    certification: generic.Reference | None = None
+    """The certification signature's dictionary (/Perms /DocMDP), if the PDF is certified."""
+    certifier_ours: bool = True
+    """Whether that certification is by a seal we know (trusted or test seal): then new
+    visible signature fields after it are read strictly (modification.py)."""
 
 
 async def check_field(sig: SigField, inputs: Inputs) -> Checked:
@@ -55,8 +61,8 @@ async def check_field(sig: SigField, inputs: Inputs) -> Checked:
 
 
 def _failed(name: str, codes: tuple[str, ...], signed_end: int | None = None) -> Checked:
-    return Checked(SignatureReport(field=name, verdict=R.verdict_of(codes), reasons=codes),
-                   signed_end)
+    return Checked(SignatureReport(field=name, verdict=R.verdict_of(codes), reasons=codes,
+                                   signed_revision_bytes=signed_end), signed_end)
 
 
 async def _check(sig: SigField, inputs: Inputs) -> Checked:
@@ -83,7 +89,8 @@ async def _check(sig: SigField, inputs: Inputs) -> Checked:
     codes = R.merge(range_codes, checked.report.reasons)
     verdict = judge.signature_verdict(codes, inputs.policy.require_timestamp)
     return replace(checked, signed_end=signed_end,
-                   report=replace(checked.report, reasons=codes, verdict=verdict))
+                   report=replace(checked.report, reasons=codes, verdict=verdict,
+                                  signed_revision_bytes=signed_end))
 
 
 async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: str) -> Checked:
@@ -93,7 +100,7 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
             embedded, validation_context=context, diff_policy=DIFF_POLICY)
         codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
                         judge.trust_reasons(status),
-                        judge.modification_reasons(status, inputs.signature_fields))
+                        _modification(embedded, status, inputs, bool(status.trusted)))
         return Checked(_report(embedded, status, codes, None, status.timestamp),
                        signed_revision=embedded.signed_revision, is_doc_timestamp=True)
     status, test_seal = await _signer_status(embedded, inputs)
@@ -103,7 +110,7 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
     codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
                     (R.REVOKED_AFTER_TIMESTAMP,) if revoked_later else (),
                     judge.trust_reasons(status),
-                    judge.modification_reasons(status, inputs.signature_fields),
+                    _modification(embedded, status, inputs, bool(status.trusted) or test_seal),
                     judge.timestamp_reasons(status), judge.seed_value_reasons(status),
                     (R.TEST_SEAL,) if test_seal else ())
     token = status.timestamp_validity
@@ -116,6 +123,17 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
                      revoked=report.revoked or revoked_later,
                      approval=approval_of(embedded, inputs.data, status))
     return Checked(report, signed_revision=embedded.signed_revision)
+
+
+def _modification(embedded: EmbeddedPdfSignature, status: Any, inputs: Inputs,
+                  ours: bool) -> list[str]:
+    """The modification codes; a certification is read strictly when the certifier (this
+    signature itself, or the one checked before it) is a seal we know."""
+    is_certification = inputs.certification is not None and \
+        inputs.certification == getattr(embedded.sig_field.raw_get("/V"), "reference", None)
+    strict = ours if is_certification else inputs.certifier_ours
+    changes = analyse(embedded, status, strict, inputs.signature_fields)
+    return judge.modification_reasons(status, inputs.signature_fields, changes)
 
 
 async def _signer_status(embedded: EmbeddedPdfSignature, inputs: Inputs) -> tuple[Any, bool]:

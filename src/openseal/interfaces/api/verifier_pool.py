@@ -23,10 +23,11 @@ from asn1crypto import crl, x509
 
 from openseal.core.reports.render import RenderedDocument, render_document
 from openseal.core.verification import VerificationReport, verify_pdf
+from openseal.core.verification import reasons as R
 from openseal.core.verification.policy import local_revocation_policy
 
-TIMEOUT = "VERIFICATION_TIMEOUT"
-ABORTED = "VERIFICATION_ABORTED"  # the worker died (its memory limit, a crash)
+TIMEOUT = R.VERIFICATION_TIMEOUT
+ABORTED = R.VERIFICATION_ABORTED  # the worker died (its memory limit, a crash)
 _SPAWN = multiprocessing.get_context("spawn")
 
 

@@ -39,26 +39,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "lang_other": ("English", "中文"),
 }
 
-HEADLINES: dict[str, tuple[str, str]] = {
-    "valid": ("印章有效：签名真实，文件自盖章后未被改动。",
-              "The seal is valid: the signature is genuine and the document has not been "
-              "changed since it was sealed."),
-    "broken": ("签名已损坏或系伪造：请勿信任此文件。",
-               "The signature is broken or forged: do not rely on this document."),
-    "changed": ("文件在盖章后被改动过；改动可能无害，但无法确认。",
-                "The document was changed after sealing; the changes may be harmless, but "
-                "this cannot be confirmed."),
-    "modified": ("文件在盖章后被修改：内容已不是盖章时的内容。",
-                 "The document was modified after sealing: its content is no longer what "
-                 "was sealed."),
-    "unknown_signer": ("印章不是本平台认识的印章签发的（或为测试印章）。",
-                       "Not sealed by a seal this platform knows (or a test seal)."),
-    "unsigned": ("文件中没有电子印章或签名。", "The document carries no seal or signature."),
-    "other": ("无法确认印章有效，请看下面的详细说明。",
-              "The seal cannot be confirmed valid; see the details below."),
-}
-
-
 def language(request: Request) -> str:
     """``?lang=en|zh`` first, then the browser's Accept-Language; Chinese by default."""
     asked = request.query_params.get("lang")

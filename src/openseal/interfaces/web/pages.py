@@ -18,8 +18,8 @@ from openseal.core.verification.report import iso_utc
 from openseal.errors import InvalidInput
 from openseal.interfaces.api.deps import anonymous, read_upload, wiring
 from openseal.interfaces.api.verifying import Checked, check_upload
-from openseal.interfaces.web.i18n import HEADLINES, language, words
-from openseal.interfaces.web.verdicts import headline_key
+from openseal.interfaces.web.i18n import language, words
+from openseal.interfaces.web.verdicts import headline
 
 router = APIRouter(include_in_schema=False)
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -98,14 +98,26 @@ def _comparison(match: RegistryMatch, document_id: str, lang: str) -> str:
 
 def _report(checked: Checked, lang: str, comparison: str | None = None) -> HTMLResponse:
     report, registry = checked.report, checked.registry
-    key = headline_key(report)
-    headline = HEADLINES[key][1 if lang == "en" else 0]
-    revision_end = (registry.issued_size if registry.status == ISSUED_PLUS_BYTES else None)
-    return render("report.html", lang, page_title=headline, report=report,
+    key, sentence = headline(report, lang)
+    return render("report.html", lang, page_title=sentence, report=report,
                   registry=registry, registry_text=registry.sentence(lang),
-                  headline=headline, tone=_TONE.get(key, "bad"), comparison=comparison,
-                  revision_end=revision_end, verdict_words=_VERDICT_WORDS[lang],
+                  headline=sentence, tone=_TONE.get(key, "bad"), comparison=comparison,
+                  revision_end=signed_revision_end(checked, key),
+                  verdict_words=_VERDICT_WORDS[lang],
                   describe=lambda code: describe(code, lang), iso=iso_utc)
+
+
+def signed_revision_end(checked: Checked, key: str) -> int | None:
+    """Where the document as sealed ends in the uploaded file, when something was added
+    after sealing: the registry's issued revision, else the latest seal's signed range."""
+    registry = checked.registry
+    if registry.status == ISSUED_PLUS_BYTES:
+        return registry.issued_size
+    if key not in ("changed", "modified"):
+        return None
+    ends = [s.signed_revision_bytes for s in checked.report.signatures
+            if s.signed_revision_bytes]
+    return max(ends) if ends else None
 
 
 PAGE_PATHS = ("/verify", "/v/")

@@ -1,25 +1,36 @@
-"""One headline per verification, worded by what went wrong (most serious first): the
-signature broken or forged; the document modified after sealing; changed after sealing in
-ways that may be harmless; not sealed by a seal this platform knows."""
+"""One headline per verification, worded by what went wrong, in the families the verifier
+defines (core.verification.reasons: broken or forged; changed after sealing, possibly
+harmless; not sealed by a seal this platform knows), with two finer cases people ask
+about: the content modified after sealing, and no seal at all."""
 
 from __future__ import annotations
 
 from openseal.core.verification import VerificationReport
 from openseal.core.verification import reasons as R
 
-_ORDER: tuple[tuple[str, frozenset[str]], ...] = (
-    ("broken", frozenset({R.SIGNATURE_BROKEN, R.NONSTANDARD_BYTERANGE, R.WEAK_ALGORITHM,
-                          R.REVOKED, R.TIMESTAMP_INVALID, R.SEED_VALUE_VIOLATION,
-                          R.MALFORMED_SIGNATURE, R.MALFORMED_PDF})),
-    ("modified", frozenset({R.MODIFIED_AFTER_SEAL})),
-    ("changed", frozenset({R.CHANGED_AFTER_SEAL_POSSIBLY_HARMLESS, R.UNSIGNED_TRAILING_DATA})),
-    ("unknown_signer", frozenset({R.UNTRUSTED_SIGNER, R.TEST_SEAL, R.TIMESTAMP_UNTRUSTED})),
-    ("unsigned", frozenset({R.NO_SIGNATURES})),
-)
+_OWN = {"valid": ("印章有效：签名真实，文件自盖章后未被改动。",
+                  "The seal is valid: the signature is genuine and the document has not "
+                  "been changed since it was sealed."),
+        "modified": ("文件在盖章后被修改：内容已不是盖章时的内容。",
+                     "The document was modified after sealing: its content is no longer "
+                     "what was sealed."),
+        "unsigned": ("文件中没有电子印章或签名。", "The document carries no seal or signature.")}
 
 
 def headline_key(report: VerificationReport) -> str:
     if report.verdict == R.VALID:
         return "valid"
-    codes = set(report.reasons)
-    return next((key for key, family in _ORDER if codes & family), "other")
+    codes = report.reasons
+    if R.NO_SIGNATURES in codes:
+        return "unsigned"
+    found = R.family_of(codes) or R.OTHER
+    broken = {c for c in codes if R.family(c) == R.BROKEN}
+    return "modified" if broken == {R.MODIFIED_AFTER_SEAL} else found
+
+
+def headline(report: VerificationReport, lang: str) -> tuple[str, str]:
+    """(key, sentence) for ``report`` in ``lang``."""
+    key = headline_key(report)
+    if key in _OWN:
+        return key, _OWN[key][1 if lang == "en" else 0]
+    return key, R.family_text(key, lang)

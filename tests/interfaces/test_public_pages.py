@@ -62,6 +62,7 @@ def test_sealed_document_is_valid_and_issued(world: World, a: Party,
     assert "印章有效" in zh and f"#{doc_id}" in zh and "甲方示例科技有限公司" in zh
     en = _text(_upload(world.client(), "/verify", sealed.content, "en").text)
     assert "The seal is valid" in en and f"This is document #{doc_id}, issued by" in en
+    assert "Trust anchor" in en and "Root CA" in en
 
 
 def test_changed_after_sealing_offers_the_signed_revision(world: World,

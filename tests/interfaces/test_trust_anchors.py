@@ -79,7 +79,10 @@ def third_party() -> tuple[x509.Certificate, bytes]:
 def _untrusted(world: World, pdf: bytes) -> bool:
     report = world.client().post("/api/v1/verify", files={
         "file": ("t.pdf", pdf, "application/pdf")}).json()
-    return "UNTRUSTED_SIGNER" in report["signatures"][0]["reasons"]
+    signature = report["signatures"][0]
+    untrusted = "UNTRUSTED_SIGNER" in signature["reasons"]
+    assert signature["anchor"] == (None if untrusted else "Licensed Test CA Root")
+    return untrusted
 
 
 def test_import_trust_and_remove(world: World, third_party: tuple[x509.Certificate, bytes],

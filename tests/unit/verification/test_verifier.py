@@ -22,7 +22,7 @@ from tests.support.instance import TestInstance
 SIGNATURE_KEYS = {"field", "verdict", "reasons", "signer", "organization", "seal_name",
                   "signing_time", "timestamp_time", "intact", "valid", "trusted", "revoked",
                   "coverage", "modification", "pades_level", "test_seal", "approval",
-                  "signed_revision_bytes"}
+                  "signed_revision_bytes", "anchor"}
 
 
 @pytest.fixture(scope="module")

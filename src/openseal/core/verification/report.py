@@ -49,6 +49,8 @@ class SignatureReport:
     signed_revision_bytes: int | None = None
     """The length of the file prefix the signature covers (the end of its /ByteRange),
     when the byte range is standard: ``data[:n]`` is the revision that was signed."""
+    anchor: str | None = None
+    """The trust anchor (root) a trusted signer chains to: OpenSeal's own or an imported one."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class SignatureReport:
             "coverage": self.coverage, "modification": self.modification,
             "pades_level": self.pades_level, "test_seal": self.test_seal,
             "approval": self.approval, "signed_revision_bytes": self.signed_revision_bytes,
+            "anchor": self.anchor,
         }
 
 

@@ -200,7 +200,19 @@ def _report(embedded: EmbeddedPdfSignature, status: Any, codes: tuple[str, ...],
         intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
         revoked=bool(status.revoked), coverage=_enum_name(status.coverage),
         modification=_enum_name(status.modification_level), pades_level=level,
+        anchor=_anchor_name(status) if status.trusted else None,
     )
+
+
+def _anchor_name(status: Any) -> str | None:
+    """The trust anchor the signer's path starts at (its CN, else its whole subject)."""
+    path = getattr(status, "validation_path", None)
+    anchor = getattr(path, "first", None) if path is not None else None
+    if anchor is None:
+        return None
+    subject = anchor.subject.native
+    name = subject.get("common_name")
+    return str(name) if name else anchor.subject.human_friendly
 
 
 def _is_weak(embedded: EmbeddedPdfSignature) -> bool:

@@ -22,6 +22,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "timestamp": ("可信时间", "Trusted time"),
     "claimed_time": ("自述时间", "Claimed time"),
     "level": ("签名级别", "Signature level"),
+    "anchor": ("信任根", "Trust anchor"),
     "requester": ("用印申请人", "Requested by"),
     "approvers": ("审批人", "Approved by"),
     "ticket": ("用印凭证", "Ticket"),

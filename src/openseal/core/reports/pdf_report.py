@@ -123,6 +123,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "intact": ("签名完好", "signature intact"),
     "broken": ("签名已损坏", "signature broken"),
     "pades": ("PAdES 级别", "PAdES level"),
+    "anchor": ("信任根", "Trust anchor"),
     "approval": ("用印审批", "Approval chain"),
     "requester": ("用印申请人", "Requested by"),
     "approvers": ("审批人", "Approved by"),
@@ -372,6 +373,8 @@ class _Layout:
         rows.append((self.t("integrity"), self.p(self._integrity(sig))))
         if sig.pades_level:
             rows.append((self.t("pades"), self.p(sig.pades_level)))
+        if sig.anchor:
+            rows.append((self.t("anchor"), self.p(sig.anchor)))
         if sig.approval is not None:
             rows += [(self.t("approval") if i == 0 else "", self.p(line))
                      for i, line in enumerate(self._approval(sig.approval))]

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
 from openseal.core.verification import verify_pdf
+from tests.support.attacks import replace_page_content
 from tests.support.instance import TestInstance
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 VERIFIER = SRC / "openseal" / "core" / "verification"
 
 
-def replace_page_content(pdf: bytes, text: bytes = b"PAY 1,000,000 USD") -> bytes:
-    """Append an incremental update that swaps page 1's /Contents for different text."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    page = writer.root["/Pages"]["/Kids"][0].get_object()
-    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 72 700 Td (" + text + b") Tj ET")
-    page["/Contents"] = writer.add_object(stream)
-    writer.update_container(page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def test_untouched_sealed_document_is_valid(sealing_instance: TestInstance,

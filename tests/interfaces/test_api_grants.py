@@ -16,7 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.api import Party, World, invite, make_world
+from tests.support import people
+from tests.support.api import Party, World, make_world
 from tests.support.pdfs import reportlab_pdf
 
 API = "/api/v1"
@@ -44,17 +45,12 @@ def admin(world: World, a: Party) -> TestClient:
 
 
 def new_seal(custodian: TestClient) -> str:
-    made = custodian.post(f"{API}/seals", json={"type": "contract",
-                                                 "name": f"授权测试章{next(_names)}"})
-    assert made.status_code == 201, made.text
-    return str(made.json()["id"])
+    return people.new_seal(custodian, "授权测试章")
 
 
 def new_person(world: World, admin: TestClient, role: str = "seal_user"
                ) -> tuple[str, TestClient]:
-    name = f"g-{role.replace('_', '-')}-{next(_names)}"
-    user_id, _ = invite(world, admin, name, role)
-    return user_id, world.login(name)
+    return people.new_person(world, admin, role, "g")
 
 
 def grant(custodian: TestClient, seal_id: str, **terms: Any) -> httpx.Response:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support import people
 from tests.support.api import Party, World, invite, make_world
 from tests.support.pdfs import reportlab_pdf
 
@@ -51,17 +52,12 @@ def admin(world: World, a: Party) -> TestClient:
 
 
 def new_seal(custodian: TestClient) -> str:
-    made = custodian.post(f"{API}/seals", json={"type": "contract",
-                                                 "name": f"审核测试章{next(_names)}"})
-    assert made.status_code == 201, made.text
-    return str(made.json()["id"])
+    return people.new_seal(custodian, "审核测试章")
 
 
 def new_person(world: World, admin: TestClient, role: str = "seal_user"
                ) -> tuple[str, TestClient]:
-    name = f"r-{role.replace('_', '-')}-{next(_names)}"
-    user_id, _ = invite(world, admin, name, role)
-    return user_id, world.login(name)
+    return people.new_person(world, admin, role, "r")
 
 
 def grant(custodian: TestClient, seal_id: str, **terms: Any) -> str:

@@ -66,6 +66,7 @@ def test_demo_prepares_seals_and_a_valid_sealed_contract(demo: Demo) -> None:
     assert report.signatures[0].approval is None  # the contract seal: a direct-use grant
     assert "审批人: demo-approver" in demo.first.stdout
     assert "http://127.0.0.1:8000/docs" in demo.first.stdout
+    assert "http://127.0.0.1:8000/verify" in demo.first.stdout
 
 
 def test_demo_administrators_log_in_with_the_password_printed_once(demo: Demo) -> None:

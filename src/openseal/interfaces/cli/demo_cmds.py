@@ -198,6 +198,8 @@ def _print_admins(admins: list[tuple[str, str, str | None]], home: Path, host: s
                 "the password was shown when it was created; to reset it: ")
                 + f"OPENSEAL_HOME={home} {command} user reset-password {username}")
     typer.echo(say("服务地址：", "Server: ") + f"{url}  (API docs: {url}/docs)")
+    typer.echo(say("公开验证页面（上传盖章文件）：", "Public verification page (upload a sealed "
+                   "file): ") + f"{url}/verify")
     typer.echo(say(f"登录：在 {url}/docs 打开 POST /api/v1/auth/login，填入上面的用户名和密码",
                    f"Log in: at {url}/docs use POST /api/v1/auth/login with a username and "
                    "password above"))

@@ -26,6 +26,7 @@ from openseal.core.records import SealedDocumentRecord, SealRecord, TicketRecord
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.appearance import SealImage
 from openseal.core.signing.inspect import timestamp_serial
+from openseal.core.signing.ltv import B_T, checked_level, extend, validation_context
 from openseal.core.signing.pdf import PdfSealer, SealRequest
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.errors import Conflict
@@ -72,13 +73,15 @@ def seal_document(
     repos: ApprovalRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
     cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
     audit: AuditRecorder, principal: Principal, category: str | None = None,
-    ticket_id: str | None = None, qr_base: str | None = None,
+    ticket_id: str | None = None, qr_base: str | None = None, level: str | None = None,
 ) -> SealedDocument:
     """Seal ``pdf`` as ``principal``; the caller commits the returned record together with
     the output. Forbidden (403) unless ``principal`` may use the seal directly, or holds a
     ticket for exactly this document and seal (then the approval chain goes into the
     signature, and the ticket is used once). With ``qr_base`` (the public URL), a QR code
-    beside the seal links to ``{qr_base}/v/{document id}``."""
+    beside the seal links to ``{qr_base}/v/{document id}``. ``level`` B-LT / B-LTA adds
+    the validation data (and a document timestamp) for long-term validation."""
+    level = checked_level(level)
     seal = find_seal(repos, seal_ref)
     digest = hashlib.sha256(pdf).hexdigest()
     ticket, permission = None, "seals:use" if ticket_id is None else "seals:request"
@@ -98,7 +101,8 @@ def seal_document(
     if qr_base is not None:
         request = replace(request, qr_url=f"{qr_base.rstrip('/')}/v/{document_id}")
     done = cache.get(seal, pki, keystore).seal_document(pdf, request)
-    sealed, field_name = done.pdf, done.field_name
+    field_name = done.field_name
+    sealed = _at_level(done.pdf, field_name, level, pki)
     spend_grant(repos, principal, grant, clock.now(), permission)  # re-checked at commit
     record = SealedDocumentRecord(
         id=document_id, seal_id=seal.id, field_name=field_name, input_sha256=digest,
@@ -113,9 +117,17 @@ def seal_document(
         "cert_serial": pki.certificate_serial(seal.cert_id),
         "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page,
         "grant": grant.id if grant else None, "category": category,
-        "warnings": list(done.warnings),
+        "warnings": list(done.warnings), "level": level,
         **(_approval_details(ticket) if ticket else {})})
     return SealedDocument(sealed, record)
+
+
+def _at_level(sealed: bytes, field_name: str, level: str, pki: PkiService) -> bytes:
+    if level == B_T:
+        return sealed
+    context = validation_context(pki.trust_anchors(), pki.revocation_lists())
+    return extend(sealed, field_name, level, context,
+                  InProcessTimeStamper(pki.timestamp_authority()))
 
 
 def _request_category(repos: ApprovalRepos, ticket: TicketRecord) -> str | None:

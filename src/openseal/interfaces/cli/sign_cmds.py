@@ -47,6 +47,7 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                                               "seals as its requester, once"),
         qr: bool = typer.Option(False, "--qr", help="A QR code beside the seal linking to "
                                                     "the document's public verification page"),
+        level: str = typer.Option("B-T", "--level", help="PAdES level: B-T | B-LT | B-LTA"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
@@ -65,7 +66,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                 done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, found.id,
                                      pdf, request, audit=c.audit, principal=who,
                                      category=category, ticket_id=ticket,
-                                     qr_base=c.settings.certificate_url if qr else None)
+                                     qr_base=c.settings.certificate_url if qr else None,
+                                     level=level)
                 staged.append(StagedFile(out, done.pdf))
                 return done
 

@@ -71,6 +71,9 @@ async def seal_pdf(
                                           "exactly the approved document, once"),
     qr: bool = Form(False, description="Add a QR code beside the seal linking to the "
                                        "document's public page (OPENSEAL_PUBLIC_URL/v/{id})"),
+    level: str = Form("B-T", max_length=6, description="PAdES level: B-T (default), B-LT "
+                                                       "(+ validation data), B-LTA (+ document "
+                                                       "timestamp)"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
     cache: SealerCache = Depends(sealers),
 ) -> Response:
@@ -92,7 +95,8 @@ async def seal_pdf(
         return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
                              upload.content(), request, audit=c.audit, principal=p,
                              category=None if ticket else category, ticket_id=ticket,
-                             qr_base=w.settings.certificate_url if qr else None)
+                             qr_base=w.settings.certificate_url if qr else None,
+                             level=level)
 
     refusal = Refusal("seal.use", target=f"seal:{seal_id}", org_id=p.org_id,
                       details={**upload.details(), "page": page, "ticket": ticket})

@@ -15,6 +15,7 @@ from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.interfaces.cli import (
     approval_cmds,
+    archive_cmds,
     audit_cmds,
     client_cmds,
     demo_cmds,
@@ -79,6 +80,7 @@ audit_cmds.register(app, wiring)
 grant_cmds.register(app, wiring)
 approval_cmds.register(app, wiring)
 review_cmds.register(app, wiring)
+archive_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 
 

@@ -19,7 +19,7 @@ Untrusted input stays bounded (decompression bombs must not hurt):
   * rendering stops after ``TIME_BUDGET`` seconds: the pages left are placeholders.
 ``render_document`` never raises on a damaged document.
 
-PDFium is not thread-safe: every use of it holds ``_PDFIUM``.
+PDFium is not thread-safe: every use of it holds ``PDFIUM_LOCK``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import ctypes
 import io
 import logging
 import math
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
+from openseal.core.pdfium import PDFIUM_LOCK
 from openseal.core.verification.pdf import open_pdf, quiet_tracebacks
 
 MAX_PAGES = 20
@@ -71,7 +71,6 @@ TOO_COMPLEX = "too_complex"
 RENDER_FAILED = "render_failed"
 OUT_OF_TIME = "out_of_time"
 
-_PDFIUM = threading.Lock()
 _log = logging.getLogger(__name__)
 Ref = tuple[int, int]
 
@@ -135,7 +134,7 @@ def render_document(data: bytes) -> RenderedDocument | None:
     if inspected is None:
         return None
     try:
-        with _PDFIUM:
+        with PDFIUM_LOCK:
             return _render(inspected)
     except Exception:  # noqa: BLE001 - PDFium refusing the file means no thumbnails
         _log.info("no thumbnails: PDFium cannot open the document", exc_info=True)

@@ -11,9 +11,10 @@ import asyncio
 import io
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
@@ -21,10 +22,13 @@ from pyhanko.sign.timestamps.api import TimeStamper
 
 from openseal.core.signing.appearance import SealImage, stamp_style
 from openseal.core.signing.approval import approval_attribute
-from openseal.core.signing.placement import Placement, resolve_box
+from openseal.core.signing.cross_page import CrossPage, draw_cross_page
+from openseal.core.signing.keyword import KeywordHit, chosen, find_keyword
+from openseal.core.signing.placement import Placement, centred_at, resolve_box, seal_size
 from openseal.core.signing.preflight import damaged_pdf, open_checked, page_box
 from openseal.core.signing.qr import with_qr
 from openseal.core.signing.signer import KeyStoreSigner
+from openseal.core.signing.stamps import SealStamper
 from openseal.errors import Conflict, OpenSealError
 
 FIELD_PREFIX = "OpenSeal"
@@ -50,6 +54,14 @@ class SealRequest:
     """The approval chain of a ticket, written into the signature (see ``approval``)."""
     qr_url: str | None = None
     """Draw a QR code linking here beside the seal (see ``qr``)."""
+    keyword: str | None = None
+    """Centre the seal on this text (then ``placement`` gives only the size)."""
+    occurrence: str = "first"
+    """Which occurrences of ``keyword``: first, last, all or N (from 1)."""
+    offset_mm: tuple[float, float] = (0.0, 0.0)
+    """Move a keyword seal right and up by this much."""
+    cross_page: CrossPage | None = None
+    """Also draw a cross-page seal (骑缝章) over these pages' edge."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,10 @@ class PdfSealer:
         if request.qr_url is not None:  # per document: the seal as built, plus its QR code
             image = with_qr(image, request.qr_url)
             style = stamp_style(image)
-        box = resolve_box(request.placement, page_box(writer.prev, request.placement.page),
+        placement = request.placement
+        if request.keyword is not None or request.cross_page is not None:
+            placement = _guarded(lambda: self._draw_extras(writer, pdf, request, image))
+        box = resolve_box(placement, page_box(writer.prev, placement.page),
                           image.width_mm, image.height_mm)
         field_name = _guarded(lambda: _next_field_name(writer))
         meta = signers.PdfSignatureMetadata(
@@ -100,7 +115,7 @@ class PdfSealer:
         )
         # pyHanko annotates the box as ints, but writes any real number correctly.
         spec = fields.SigFieldSpec(sig_field_name=field_name,
-                                   on_page=request.placement.page - 1,
+                                   on_page=placement.page - 1,
                                    box=box)  # type: ignore[arg-type]
         extra = () if request.approval is None else (approval_attribute(request.approval),)
         pdf_signer = signers.PdfSigner(meta, signer=self._signer.with_attributes(extra),
@@ -119,6 +134,39 @@ class PdfSealer:
         except _PARSE_FAULTS as exc:  # objects first read while signing can be broken too
             raise damaged_pdf() from exc
         return Sealed(out.getvalue(), field_name, content.warnings)
+
+    def _draw_extras(self, writer: IncrementalPdfFileWriter, pdf: bytes,
+                     request: SealRequest, image: SealImage) -> Placement:
+        """Draw the extra keyword stamps and the cross-page seal as page content of this
+        update (the signature covers them); return where the signature's own seal goes."""
+        seal, placement = self._image, request.placement
+        hits: list[KeywordHit] = []
+        if request.keyword is not None:
+            hits = chosen(find_keyword(pdf, request.keyword), request.keyword,
+                          request.occurrence)
+            placement = _on_hit(writer, hits[0], request, image)
+            if image is not seal:  # a QR code right of the seal: centre the seal itself
+                w_mm = seal_size(request.placement.size_mm, image.width_mm, image.height_mm)[0]
+                shift = (image.width_mm - seal.width_mm) * w_mm / image.width_mm / 2
+                placement = replace(placement, x_mm=(placement.x_mm or 0.0) + shift)
+        if len(hits) < 2 and request.cross_page is None:
+            return placement
+        stamper = SealStamper(writer, seal)
+        for hit in hits[1:]:
+            at = _on_hit(writer, hit, request, seal)
+            stamper.stamp(hit.page - 1, resolve_box(
+                at, page_box(writer.prev, hit.page), seal.width_mm, seal.height_mm))
+        if request.cross_page is not None:
+            draw_cross_page(writer.prev, stamper, request.cross_page,
+                            *seal_size(request.placement.size_mm, seal.width_mm,
+                                       seal.height_mm))
+        return placement
+
+
+def _on_hit(writer: IncrementalPdfFileWriter, hit: KeywordHit, request: SealRequest,
+            image: SealImage) -> Placement:
+    return centred_at(request.placement, hit.page, page_box(writer.prev, hit.page),
+                      (hit.x, hit.y), image.width_mm, image.height_mm, request.offset_mm)
 
 
 _LOCAL = threading.local()

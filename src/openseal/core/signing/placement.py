@@ -34,7 +34,7 @@ def resolve_box(
     placement: Placement, page: PageBox, seal_w_mm: float, seal_h_mm: float
 ) -> tuple[float, float, float, float]:
     """The signature box (x1, y1, x2, y2) in points; refuses a box not wholly on the page."""
-    w_mm, h_mm = _scaled(placement.size_mm, seal_w_mm, seal_h_mm)
+    w_mm, h_mm = seal_size(placement.size_mm, seal_w_mm, seal_h_mm)
     page_w_mm = (page.right - page.left) / PT_PER_MM
     x_mm = placement.x_mm
     y_mm = placement.y_mm
@@ -57,7 +57,20 @@ def resolve_box(
     return box
 
 
-def _scaled(size_mm: float | None, w: float, h: float) -> tuple[float, float]:
+def centred_at(placement: Placement, page_number: int, page: PageBox,
+               centre: tuple[float, float], seal_w_mm: float, seal_h_mm: float,
+               offset_mm: tuple[float, float] = (0.0, 0.0)) -> Placement:
+    """The placement centring the seal on ``centre`` (points, page space), then moved by
+    ``offset_mm`` (right and up); the size is ``placement``'s."""
+    w_mm, h_mm = seal_size(placement.size_mm, seal_w_mm, seal_h_mm)
+    x_mm = (centre[0] - page.left) / PT_PER_MM - w_mm / 2 + offset_mm[0]
+    y_mm = (centre[1] - page.bottom) / PT_PER_MM - h_mm / 2 + offset_mm[1]
+    return Placement(page_number, x_mm, y_mm, placement.size_mm)
+
+
+def seal_size(size_mm: float | None, w: float, h: float) -> tuple[float, float]:
+    """The seal's width and height in mm: its own, or scaled so its long side is
+    ``size_mm`` (5-200 mm)."""
     if size_mm is None:
         return w, h
     if not 5 <= size_mm <= 200:

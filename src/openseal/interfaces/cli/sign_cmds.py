@@ -17,6 +17,7 @@ from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.registry.issued import registry_match
 from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf
 from openseal.core.seals.service import find_seal
+from openseal.core.signing.cross_page import cross_page
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
@@ -48,6 +49,19 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         qr: bool = typer.Option(False, "--qr", help="A QR code beside the seal linking to "
                                                     "the document's public verification page"),
         level: str = typer.Option("B-T", "--level", help="PAdES level: B-T | B-LT | B-LTA"),
+        keyword: str = typer.Option(None, help="Centre the seal on this text, e.g. "
+                                               "甲方（盖章） (then --page/--x/--y are ignored)"),
+        occurrence: str = typer.Option("first", help="Which occurrences of --keyword: "
+                                                     "first, last, all or N (from 1)"),
+        offset_x: float = typer.Option(0.0, help="Move a --keyword seal right by MM"),
+        offset_y: float = typer.Option(0.0, help="Move a --keyword seal up by MM"),
+        cross: bool = typer.Option(False, "--cross-page", help="Also a cross-page seal "
+                                                                "(骑缝章) over the pages' edge"),
+        pages: str = typer.Option(None, help="Pages of the cross-page seal, e.g. 1-5 "
+                                             "(default: all)"),
+        edge: str = typer.Option("right", help="Edge of the cross-page seal: right or left"),
+        cross_y: float = typer.Option(None, help="mm from the bottom edge to the cross-page "
+                                                 "seal's bottom (default: centred)"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
@@ -55,7 +69,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         approval chain goes into the signature)."""
         with translated_errors(as_json):
             pdf = read_input(infile)
-            request = SealRequest(Placement(page, x, y, size), reason, location)
+            request = SealRequest(
+                Placement(page, x, y, size), reason, location, keyword=keyword,
+                occurrence=occurrence, offset_mm=(offset_x, offset_y),
+                cross_page=cross_page(pages, edge, cross_y) if cross else None)
             w = wiring()
             w.require_schema()
             staged: list[StagedFile] = []

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
+from openseal.core.signing.cross_page import cross_page as crossing
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
@@ -74,6 +75,20 @@ async def seal_pdf(
     level: str = Form("B-T", max_length=6, description="PAdES level: B-T (default), B-LT "
                                                        "(+ validation data), B-LTA (+ document "
                                                        "timestamp)"),
+    keyword: str | None = Form(None, max_length=100, description="Centre the seal on this "
+                               "text, e.g. 甲方（盖章） (page, x and y are then ignored)"),
+    occurrence: str = Form("first", max_length=10,
+                           description="Which occurrences: first, last, all or N (from 1)"),
+    offset_x: float = Form(0.0, allow_inf_nan=False, ge=-1000, le=1000,
+                           description="Move a keyword seal right by this many mm"),
+    offset_y: float = Form(0.0, allow_inf_nan=False, ge=-1000, le=1000,
+                           description="Move a keyword seal up by this many mm"),
+    cross_page: bool = Form(False, description="Also a cross-page seal (骑缝章)"),
+    pages: str | None = Form(None, max_length=20,
+                             description="Pages of the cross-page seal, e.g. 1-5 (default: all)"),
+    edge: str = Form("right", max_length=10, description="Cross-page edge: right or left"),
+    cross_y: float | None = Form(None, allow_inf_nan=False, description="mm from the bottom "
+                                 "edge to the cross-page seal's bottom (default: centred)"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
     cache: SealerCache = Depends(sealers),
 ) -> Response:
@@ -87,9 +102,12 @@ async def seal_pdf(
     ``TICKET_USED`` once used). The approval chain is then written into the signature.
     """
     upload = await receive(file, w.settings.max_upload_bytes)
-    request = SealRequest(Placement(page, x, y, size), reason, location)
 
     def run(c: Context) -> SealedDocument:
+        request = SealRequest(  # in here, so a refused option is audited as a refusal
+            Placement(page, x, y, size), reason, location, keyword=keyword,
+            occurrence=occurrence, offset_mm=(offset_x, offset_y),
+            cross_page=crossing(pages, edge, cross_y) if cross_page else None)
         p.require("seals:request" if ticket else "seals:use")
         seal = own_seal(c, p, seal_id)
         return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,

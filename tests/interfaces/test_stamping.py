@@ -37,6 +37,8 @@ def test_api_keyword_seal_and_refusals(world: World, tmp_path: Path) -> None:
     report = world.client().post("/api/v1/verify", files={
         "file": ("s.pdf", sealed.content, PDF)}).json()
     assert report["verdict"] == "VALID"
+    applied = [e for e in world.audit("seal.use") if e["outcome"] == "success"][-1]
+    assert applied["details"]["page"] == 2  # the keyword's page, not the default page 1
     missing = client.post("/api/v1/documents/seal", data={
         "seal_id": a.seal_id, "keyword": "丙方（盖章）"},
         files={"file": ("c.pdf", contract_with_keywords(), PDF)})

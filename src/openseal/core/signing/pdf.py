@@ -69,6 +69,7 @@ class Sealed:
     pdf: bytes
     field_name: str
     warnings: tuple[str, ...] = ()  # inert content worth knowing (see active_content)
+    page: int = 1  # where the signature's own seal went (a keyword's page, if one was given)
 
 
 class PdfSealer:
@@ -133,7 +134,7 @@ class PdfSealer:
                            f"Signing was refused: {exc}") from exc
         except _PARSE_FAULTS as exc:  # objects first read while signing can be broken too
             raise damaged_pdf() from exc
-        return Sealed(out.getvalue(), field_name, content.warnings)
+        return Sealed(out.getvalue(), field_name, content.warnings, placement.page)
 
     def _draw_extras(self, writer: IncrementalPdfFileWriter, pdf: bytes,
                      request: SealRequest, image: SealImage) -> Placement:

@@ -115,7 +115,7 @@ def seal_document(
         "document": record.id, "input_sha256": record.input_sha256,
         "output_sha256": record.output_sha256, "field": field_name,
         "cert_serial": pki.certificate_serial(seal.cert_id),
-        "timestamp_serial": timestamp_serial(sealed), "page": request.placement.page,
+        "timestamp_serial": timestamp_serial(sealed), "page": done.page,
         "grant": grant.id if grant else None, "category": category,
         "warnings": list(done.warnings), "level": level,
         **(_approval_details(ticket) if ticket else {})})

@@ -158,16 +158,21 @@ def hide_field_unhidden(sealed: bytes) -> bytes:
     return _update(sealed, change)
 
 
+def _set_field(w: IncrementalPdfFileWriter, field_obj: int, appearance_obj: int,
+               text: str) -> None:
+    """Give the text field ``field_obj`` the value ``text`` and an appearance showing it."""
+    field = _ref(w, field_obj).get_object()
+    field["/V"] = generic.TextStringObject(text)
+    _overwrite(w, appearance_obj, _with_data(
+        _ref(w, appearance_obj).get_object(),
+        b"/Tx BMC BT /Helv 12 Tf 2 6 Td (" + text.encode("ascii") + b") Tj ET EMC"))
+    w.mark_update(_ref(w, field_obj))
+
+
 def replace_field_value(sealed: bytes) -> bytes:
     """Replace: the filled-in form field gets another value and appearance."""
-    def change(w: IncrementalPdfFileWriter) -> None:
-        term = _ref(w, TERM_OBJ).get_object()
-        term["/V"] = generic.TextStringObject("Payment term: none, pay at once")
-        _overwrite(w, TERM_AP_OBJ, _with_data(
-            _ref(w, TERM_AP_OBJ).get_object(),
-            b"/Tx BMC BT /Helv 12 Tf 2 6 Td (Payment term: none, pay at once) Tj ET EMC"))
-        w.mark_update(_ref(w, TERM_OBJ))
-    return _update(sealed, change)
+    return _update(sealed, lambda w: _set_field(w, TERM_OBJ, TERM_AP_OBJ,
+                                                "Payment term: none, pay at once"))
 
 
 def replace_widget_appearance(sealed: bytes) -> bytes:
@@ -198,14 +203,8 @@ def hide_and_replace_contents(sealed: bytes) -> bytes:
 def fill_empty_field(sealed: bytes) -> bytes:
     """Not an attack on sealed content: the field that was empty when sealed is filled in
     (what a recipient does with a form). Changed after sealing, possibly harmless."""
-    def change(w: IncrementalPdfFileWriter) -> None:
-        remark = _ref(w, REMARK_OBJ).get_object()
-        remark["/V"] = generic.TextStringObject("Received, Li Si")
-        _overwrite(w, REMARK_AP_OBJ, _with_data(
-            _ref(w, REMARK_AP_OBJ).get_object(),
-            b"/Tx BMC BT /Helv 12 Tf 2 6 Td (Received, Li Si) Tj ET EMC"))
-        w.mark_update(_ref(w, REMARK_OBJ))
-    return _update(sealed, change)
+    return _update(sealed, lambda w: _set_field(w, REMARK_OBJ, REMARK_AP_OBJ,
+                                                "Received, Li Si"))
 
 
 def _xref_only(sealed: bytes, entries: dict[int, int], root: int | None = None) -> bytes:

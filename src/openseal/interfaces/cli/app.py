@@ -17,6 +17,7 @@ from openseal.interfaces.cli import (
     approval_cmds,
     archive_cmds,
     audit_cmds,
+    batch_cmds,
     client_cmds,
     demo_cmds,
     grant_cmds,
@@ -81,6 +82,7 @@ grant_cmds.register(app, wiring)
 approval_cmds.register(app, wiring)
 review_cmds.register(app, wiring)
 archive_cmds.register(app, wiring)
+batch_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 
 

@@ -102,6 +102,7 @@ def test_reading_a_crl_writes_nothing_and_it_is_resigned_daily(pki: Pki) -> None
         day = [CrlPublisher(c.repos, c.keystore, FixedClock(start + timedelta(days=n, hours=1)))
                .current(ca) for n in (0, 0, 1, 5)]
         assert c.repos.latest_crl(ca.id) is None  # nothing stored by reading
+        assert day[0].der == day[1].der  # signed once for the period (ECDSA would differ)
         assert [d.number for d in day] == [1, 1, 2, 6]
         assert [d.this_update - start for d in day] == [timedelta(days=n) for n in (0, 0, 1, 5)]
         later = FixedClock(start + timedelta(days=5, hours=2))

@@ -8,6 +8,7 @@ writing. The lifecycle publishes a new CRL at once whenever a certificate's stat
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -31,6 +32,9 @@ REFRESH = timedelta(days=1)
 REVOCATION_REASONS = ("unspecified", "key_compromise", "affiliation_changed", "superseded",
                       "cessation_of_operation", "privilege_withdrawn")
 HOLD = "certificate_hold"
+_SIGNED: dict[tuple[str, bytes, int, datetime], bytes] = {}  # unstored periodic CRLs, by content
+_SIGNED_LOCK = threading.Lock()
+_SIGNED_MAX = 4096
 
 
 class RevocationRepos(Repositories, Protocol):
@@ -104,13 +108,23 @@ class CrlPublisher:
         self._clock = clock
 
     def current(self, ca: CertificateRecord) -> CrlRecord:
-        """The CA's CRL as of now (read only)."""
+        """The CA's CRL as of now (read only). A CRL due for a period that nobody stored is
+        signed once per process and kept (``_SIGNED``): its content is fixed by the CA, the
+        number and thisUpdate, since every change of status publishes a new stored CRL."""
         stored = self._repos.latest_crl(ca.id)
         number, this_update = self._period(ca, stored)
         if stored is not None and number == stored.number:
             return stored
-        der = build_crl(ca, self._repos.revoked_certificates(ca.id), number, this_update,
-                        self._keys)
+        key = (ca.id, ca.der, number, this_update)
+        with _SIGNED_LOCK:
+            der = _SIGNED.get(key)
+        if der is None:
+            der = build_crl(ca, self._repos.revoked_certificates(ca.id), number, this_update,
+                            self._keys)
+            with _SIGNED_LOCK:
+                if len(_SIGNED) >= _SIGNED_MAX:
+                    _SIGNED.pop(next(iter(_SIGNED)))
+                _SIGNED[key] = der
         return CrlRecord(ca.id, number, this_update, this_update + CRL_VALIDITY, der)
 
     def publish(self, ca: CertificateRecord) -> CrlRecord:

@@ -1,13 +1,187 @@
-"""openseal batch: seal a folder of PDFs (issue 7)."""
+"""openseal batch: seal every PDF of a folder, with worker processes; resumable.
+
+The guarantee (see docs/batch.md): run the same command again after any crash, kill -9
+included, and every document is sealed exactly once, its output appears whole or not at
+all, and no temporary file is left behind.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+import json
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import typer
 
 from openseal.bootstrap import Wiring
+from openseal.core.seals.service import find_seal
+from openseal.core.signing.ltv import checked_level
+from openseal.errors import Conflict, InvalidInput
+from openseal.interfaces.cli import batch_worker
+from openseal.interfaces.cli.batch_journal import CSV_NAME, Journal
+from openseal.interfaces.cli.batch_worker import Task
+from openseal.interfaces.cli.files import write_atomically
+from openseal.interfaces.cli.output import translated_errors
+
+CSV_FIELDS = ("file", "status", "document_id", "sha256_in", "sha256_out", "error")
 
 
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
-    """Add ``openseal batch`` to ``app``."""
+    @app.command()
+    def batch(
+        in_dir: Path = typer.Argument(..., metavar="IN_DIR"),
+        out_dir: Path = typer.Option(..., "-o", "--out", metavar="OUT_DIR"),
+        seal: str = typer.Option(..., help="Seal id or name"),
+        workers: int = typer.Option(2, "--workers", min=1, max=64),
+        page: int = typer.Option(1, help="Page number, from 1"),
+        x: float = typer.Option(None, help="mm from the page's left edge"),
+        y: float = typer.Option(None, help="mm from the page's bottom edge"),
+        level: str = typer.Option("B-T", "--level", help="PAdES level: B-T | B-LT | B-LTA"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Seal every *.pdf of IN_DIR into OUT_DIR (same names), as the trusted operator.
+        Resumable: run the same command again after an interruption; each document is
+        sealed once. Exit 0 when all are sealed, 1 when any failed."""
+        with translated_errors(as_json):
+            level = checked_level(level)
+            files = _inputs(in_dir, out_dir)
+            w = wiring()
+            w.require_schema()
+            found = w.run(lambda c: find_seal(c.repos, seal))
+            journal = Journal(out_dir)
+            with _folder_locks(journal):
+                tasks = [Task(str(f), str(out_dir), found.id, found.org_id, page, x, y,
+                              level) for f in files]
+                results = _run(tasks, workers, out_dir, show=not as_json
+                               and sys.stderr.isatty())
+            summary = _summary(results, out_dir)
+            write_atomically(out_dir / CSV_NAME, _csv(results))
+        if as_json:
+            typer.echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            _print_human(summary)
+        raise typer.Exit(1 if summary["failed"] else 0)
+
+
+def _inputs(in_dir: Path, out_dir: Path) -> list[Path]:
+    if not in_dir.is_dir():
+        raise InvalidInput("INPUT_DIR", f"输入目录不存在：{in_dir}",
+                           f"The input folder does not exist: {in_dir}", field="in_dir")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if in_dir.resolve() == out_dir.resolve():
+        raise InvalidInput("OUTPUT_DIR", "输出目录不能与输入目录相同",
+                           "The output folder must differ from the input folder", field="out")
+    return sorted(p for p in in_dir.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+
+
+@contextmanager
+def _folder_locks(journal: Journal) -> Iterator[None]:
+    """One batch per output folder; workers of an earlier, killed run are waited for."""
+    journal.ensure()
+    run_lock = journal.lock("run.lock", wait=False)
+    if run_lock is None:
+        raise Conflict("BATCH_BUSY", f"另一个批量盖章正在使用 {journal.out_dir}",
+                       f"Another batch is working on {journal.out_dir}")
+    try:
+        workers_lock = journal.lock("workers.lock")  # orphans die with their parent
+        assert workers_lock is not None
+        journal.clean_stray_entries()
+        workers_lock.close()
+        yield
+    finally:
+        run_lock.close()
+
+
+def _run(tasks: list[Task], workers: int, out_dir: Path, show: bool) -> list[dict[str, Any]]:
+    results: dict[int, dict[str, Any]] = {}
+    if not tasks:
+        return []
+    context = multiprocessing.get_context("spawn")
+    with _progress(len(tasks), show) as advance, ProcessPoolExecutor(
+            max_workers=min(workers, len(tasks)), mp_context=context,
+            initializer=batch_worker.start, initargs=(str(out_dir),)) as pool:
+        futures: dict[Future[dict[str, Any]], int] = {
+            pool.submit(batch_worker.process, task): i for i, task in enumerate(tasks)}
+        try:
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:
+                    results[i] = _interrupted(tasks[i])
+                advance()
+        except BrokenProcessPool:
+            pass
+    return [results.get(i) or _interrupted(task) for i, task in enumerate(tasks)]
+
+
+def _interrupted(task: Task) -> dict[str, Any]:
+    return {"file": Path(task.infile).name, "status": "error", "document_id": None,
+            "sha256_in": None, "sha256_out": None, "error": "BATCH_INTERRUPTED",
+            "message": "A worker process died; run the same command again to finish"}
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[], None]]:
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    started = time.monotonic()
+    columns = (TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), TextColumn("{task.fields[rate]} doc/s"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        bar = progress.add_task("batch", total=total, rate="-")
+
+        def advance() -> None:
+            done = progress.tasks[0].completed + 1
+            rate = done / max(time.monotonic() - started, 1e-6)
+            progress.update(bar, advance=1, rate=f"{rate:.1f}")
+        yield advance
+
+
+def _summary(results: list[dict[str, Any]], out_dir: Path) -> dict[str, Any]:
+    count = {s: sum(1 for r in results if r["status"] == s)
+             for s in ("sealed", "recovered", "already", "error")}
+    return {"total": len(results), "sealed": count["sealed"],
+            "recovered": count["recovered"], "already": count["already"],
+            "failed": count["error"], "csv": str(out_dir / CSV_NAME),
+            "errors": [{"file": r["file"], "error": r["error"], "message": r["message"]}
+                       for r in results if r["status"] == "error"],
+            "documents": results}
+
+
+def _csv(results: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for r in results:
+        writer.writerow([r["file"], r["status"], r["document_id"] or "", r["sha256_in"] or "",
+                         r["sha256_out"] or "", r["error"] or ""])
+    return buf.getvalue().encode("utf-8")
+
+
+def _print_human(summary: dict[str, Any]) -> None:
+    for error in summary["errors"]:
+        print(f"{error['file']}: {error['error']} {error['message']}", file=sys.stderr)
+    typer.echo(f"sealed {summary['sealed']}, recovered {summary['recovered']}, already "
+               f"sealed {summary['already']}, failed {summary['failed']} "
+               f"(of {summary['total']}); report: {summary['csv']}")

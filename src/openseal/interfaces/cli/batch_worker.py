@@ -1,0 +1,207 @@
+"""One worker process of `openseal batch` (multiprocessing "spawn"): one Wiring and one
+SealerCache for its life; seals the documents it is given, one transaction each.
+
+Per document (key = batch_key(...)), in this order:
+  1. journal entry present  -> the output must be there with the journalled SHA-256
+                               ("already"), else OUTPUT_MISSING (never sealed twice);
+  2. staged file present    -> committed (a record with its SHA-256 exists)? publish it
+                               ("recovered"); not committed -> delete it, go on;
+  3. output file present    -> ours (a record with its SHA-256)? journal it ("already");
+                               else OUTPUT_EXISTS (a file we did not make is never replaced);
+  4. seal: in ONE transaction seal_document + stage the bytes (fsync); commit; rename the
+     staged file to the output; write the journal entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from openseal.bootstrap import Context, Refusal, Wiring
+from openseal.config import Settings
+from openseal.core.audit.recorder import Actor
+from openseal.core.signing.pdf import SealRequest
+from openseal.core.signing.placement import Placement
+from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
+from openseal.errors import OpenSealError
+from openseal.interfaces.cli.batch_journal import Journal, batch_key, sha256_file
+from openseal.interfaces.cli.operator import operator, os_user
+from openseal.interfaces.cli.output import lang
+
+CRASH_ENV = "OPENSEAL_BATCH_CRASH_AFTER"  # tests only: "<n>:<point>[:all]"
+POINTS = ("staged", "committed", "renamed")
+
+
+@dataclass(frozen=True)
+class Task:
+    infile: str
+    out_dir: str
+    seal_id: str
+    org_id: str
+    page: int
+    x: float | None
+    y: float | None
+    level: str
+
+    def options(self) -> dict[str, Any]:
+        return {"page": self.page, "x": self.x, "y": self.y, "level": self.level}
+
+
+class _State:
+    wiring: Wiring
+    cache: SealerCache
+    sealed = 0
+    lock: IO[bytes] | None = None
+
+
+_state = _State()
+
+
+def start(out_dir: str) -> None:
+    """Worker initializer: die with the parent, hold the workers' lock, open the instance."""
+    parent = os.getppid()
+
+    def watchdog() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGKILL)  # an orphan never keeps sealing
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    _state.lock = Journal(Path(out_dir)).lock("workers.lock", shared=True)
+    _state.wiring = Wiring(Settings(), actor=Actor(f"cli:{os_user()}"))
+    _state.cache = SealerCache()
+
+
+def _crash(point: str) -> None:
+    hook = os.environ.get(CRASH_ENV)
+    if not hook:
+        return
+    n, where, *rest = hook.split(":")
+    if where == point and _state.sealed == int(n):
+        if rest == ["all"]:
+            os.kill(os.getppid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _result(task: Task, status: str, **fields: Any) -> dict[str, Any]:
+    base = {"file": Path(task.infile).name, "status": status, "document_id": None,
+            "sha256_in": None, "sha256_out": None, "error": None, "message": None}
+    return {**base, **fields}
+
+
+def _error(task: Task, code: str, message: str, **fields: Any) -> dict[str, Any]:
+    return _result(task, "error", error=code, message=message, **fields)
+
+
+def process(task: Task) -> dict[str, Any]:
+    try:
+        return _process(task)
+    except OpenSealError as exc:
+        return _error(task, exc.code, exc.message(lang()))
+    except Exception as exc:  # noqa: BLE001 - one document's failure never stops the batch
+        return _error(task, "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
+
+
+def _committed(sha_out: str, sha_in: str, seal_id: str) -> str | None:
+    """The id of the committed sealed document whose output has ``sha_out``, if any."""
+    def look(c: Context) -> str | None:
+        for record in c.repos.find_issued([sha_out]):
+            if record.input_sha256 == sha_in and record.seal_id == seal_id:
+                return record.id
+        return None
+    with _state.wiring.context() as ctx:
+        return look(ctx)
+
+
+def _process(task: Task) -> dict[str, Any]:
+    infile, out_dir = Path(task.infile), Path(task.out_dir)
+    try:
+        pdf = infile.read_bytes()
+    except OSError as exc:
+        return _error(task, "FILE_UNREADABLE", f"Cannot read {infile}: {exc.strerror}")
+    sha_in = hashlib.sha256(pdf).hexdigest()
+    key = batch_key(sha_in, task.seal_id, infile.name, task.options())
+    journal, out = Journal(out_dir), out_dir / infile.name
+
+    def done(status: str, doc_id: str | None, sha_out: str) -> dict[str, Any]:
+        if status != "already" or journal.read(key) is None:
+            journal.write(key, {"file": infile.name, "document_id": doc_id,
+                                "sha256_in": sha_in, "sha256_out": sha_out,
+                                "seal_id": task.seal_id, **task.options()})
+        return _result(task, status, document_id=doc_id, sha256_in=sha_in,
+                       sha256_out=sha_out)
+
+    entry = journal.read(key)
+    if entry is not None:
+        if out.is_file() and sha256_file(out) == entry["sha256_out"]:
+            return _result(task, "already", document_id=entry["document_id"],
+                           sha256_in=sha_in, sha256_out=entry["sha256_out"])
+        return _error(task, "OUTPUT_MISSING", f"{infile.name} was sealed (document "
+                      f"{entry['document_id']}) but {out} is missing or changed; not sealed "
+                      f"again (delete {journal.entry_path(key)} to seal it anew)",
+                      document_id=entry["document_id"], sha256_in=sha_in)
+    staged = journal.staged_path(key)
+    if staged.exists():
+        resolved = _resolve_staged(journal, key, out, sha_in, task.seal_id)
+        if resolved is not None:
+            return done("recovered", *resolved)
+    if out.exists():
+        sha_out = sha256_file(out)
+        doc_id = _committed(sha_out, sha_in, task.seal_id)
+        if doc_id is None:
+            return _error(task, "OUTPUT_EXISTS", f"{out} exists and was not made by this "
+                          "batch; it is not replaced", sha256_in=sha_in)
+        return done("already", doc_id, sha_out)
+    return _seal(task, pdf, sha_in, key, journal, out, done)
+
+
+def _resolve_staged(journal: Journal, key: str, out: Path, sha_in: str,
+                    seal_id: str) -> tuple[str, str] | None:
+    """A staged file left by a killed run: published when its record committed, else
+    deleted (its transaction rolled back)."""
+    staged = journal.staged_path(key)
+    sha_out = sha256_file(staged)
+    doc_id = _committed(sha_out, sha_in, seal_id)
+    if doc_id is None:
+        staged.unlink()
+        return None
+    journal.publish(key, out)
+    return doc_id, sha_out
+
+
+def _seal(task: Task, pdf: bytes, sha_in: str, key: str, journal: Journal, out: Path,
+          done: Callable[[str, str | None, str], dict[str, Any]]) -> dict[str, Any]:
+    request = SealRequest(Placement(task.page, task.x, task.y, None), None, None)
+
+    def use_case(c: Context) -> SealedDocument:
+        sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, _state.cache,
+                               task.seal_id, pdf, request, audit=c.audit,
+                               principal=operator(task.org_id), level=task.level)
+        journal.stage(key, sealed.pdf)  # durable BEFORE the commit
+        _crash("staged")
+        return sealed
+
+    refusal = Refusal("seal.use", target=f"seal:{task.seal_id}", org_id=task.org_id,
+                      details={"input_sha256": sha_in, "file": Path(task.infile).name,
+                               "batch": True})
+    _state.sealed += 1
+    try:
+        sealed = _state.wiring.run(use_case, refusal)
+    except BaseException:
+        # Rolled back, or a commit whose outcome is unknown: the database decides.
+        if journal.staged_path(key).exists():
+            resolved = _resolve_staged(journal, key, out, sha_in, task.seal_id)
+            if resolved is not None:
+                return done("sealed", *resolved)
+        raise
+    _crash("committed")
+    journal.publish(key, out)
+    _crash("renamed")
+    return done("sealed", sealed.record.id, sealed.record.output_sha256)

@@ -27,11 +27,19 @@ from openseal.core.signing.keyword import KeywordHit, chosen, find_keyword
 from openseal.core.signing.placement import Placement, centred_at, resolve_box, seal_size
 from openseal.core.signing.preflight import damaged_pdf, open_checked, page_box
 from openseal.core.signing.qr import with_qr
+from openseal.core.signing.sigfields import (
+    already_signed,
+    certified,
+    left_for_us,
+    may_add_to_certified,
+    next_field_name,
+    reserve_fields,
+    signed,
+)
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.core.signing.stamps import SealStamper
 from openseal.errors import Conflict, OpenSealError
 
-FIELD_PREFIX = "OpenSeal"
 # What a damaged document can make pyHanko raise when it first reads an object.
 _PARSE_FAULTS = (PdfError, RecursionError, KeyError, ValueError, TypeError, AttributeError)
 T = TypeVar("T")
@@ -62,6 +70,13 @@ class SealRequest:
     """Move a keyword seal right and up by this much."""
     cross_page: CrossPage | None = None
     """Also draw a cross-page seal (骑缝章) over these pages' edge."""
+    certify: bool = False
+    """A certification signature (DocMDP P=2: form filling and signing allowed); refused
+    for a document that already carries a signature."""
+    reserve: tuple[Placement, ...] = ()
+    """With ``certify``: empty signature fields, in the certified revision, for the seals to
+    come. A new *visible* signature field after a certification breaks it (pyHanko's reading,
+    and ours for our own certifications); filling a field that was there is form filling."""
 
 
 @dataclass(frozen=True)
@@ -105,19 +120,31 @@ class PdfSealer:
             image = with_qr(image, request.qr_url)
             style = stamp_style(image)
         placement = request.placement
+        if request.certify and _guarded(lambda: signed(writer)):
+            raise already_signed()
+        left = None if request.certify else _guarded(lambda: left_for_us(writer))
+        if not request.certify and _guarded(lambda: certified(writer)):
+            may_add_to_certified(left, request.keyword is not None
+                                 or request.cross_page is not None)
         if request.keyword is not None or request.cross_page is not None:
             placement = _guarded(lambda: self._draw_extras(writer, pdf, request, image))
         box = resolve_box(placement, page_box(writer.prev, placement.page),
                           image.width_mm, image.height_mm)
-        field_name = _guarded(lambda: _next_field_name(writer))
+        field_name = _guarded(lambda: next_field_name(writer))
+        if left is not None:  # a field a certifier left for the seals to come: fill it
+            field_name, placement = left[0], replace(placement, page=left[1])
+        if request.reserve and request.certify:
+            _guarded(lambda: reserve_fields(writer, request.reserve, self._image))
         meta = signers.PdfSignatureMetadata(
             field_name=field_name, reason=request.reason, location=request.location,
             md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+            certify=request.certify,
+            docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         )
         # pyHanko annotates the box as ints, but writes any real number correctly.
-        spec = fields.SigFieldSpec(sig_field_name=field_name,
-                                   on_page=placement.page - 1,
-                                   box=box)  # type: ignore[arg-type]
+        spec = None if left is not None else fields.SigFieldSpec(
+            sig_field_name=field_name, on_page=placement.page - 1,
+            box=box)  # type: ignore[arg-type]
         extra = () if request.approval is None else (approval_attribute(request.approval),)
         pdf_signer = signers.PdfSigner(meta, signer=self._signer.with_attributes(extra),
                                        timestamper=self._timestamper, stamp_style=style,
@@ -180,14 +207,6 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
         loop = asyncio.new_event_loop()
         _LOCAL.loop = loop
     return loop
-
-
-def _next_field_name(writer: object) -> str:
-    existing = {name for name, _, _ in fields.enumerate_sig_fields(writer.prev)}  # type: ignore[attr-defined]
-    n = 1
-    while f"{FIELD_PREFIX}{n}" in existing:
-        n += 1
-    return f"{FIELD_PREFIX}{n}"
 
 
 def _reserve_size(signer: KeyStoreSigner) -> int:

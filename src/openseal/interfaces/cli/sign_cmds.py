@@ -21,6 +21,7 @@ from openseal.core.signing.cross_page import cross_page
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
+from openseal.core.signing.several import left_fields, plan, seal_several
 from openseal.core.verification import VerificationReport, verify_pdf
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.errors import InvalidInput
@@ -36,7 +37,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @app.command()
     def sign(
         infile: Path = typer.Argument(..., metavar="IN.pdf"),
-        seal: str = typer.Option(..., help="Seal id or name"),
+        seal: list[str] = typer.Option(..., help="Seal id or name; repeat for several seals, "
+                                                 "applied in this order"),
         out: Path = typer.Option(..., "-o", "--out"),
         page: int = typer.Option(1, help="Page number, from 1"),
         x: float = typer.Option(None, help="mm from the page's left edge"),
@@ -62,6 +64,13 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         edge: str = typer.Option("right", help="Edge of the cross-page seal: right or left"),
         cross_y: float = typer.Option(None, help="mm from the bottom edge to the cross-page "
                                                  "seal's bottom (default: centred)"),
+        certify: bool = typer.Option(False, "--certify", help="The (first) seal certifies the "
+                                     "document: DocMDP, form filling and signing allowed"),
+        at: list[str] = typer.Option(None, "--at", metavar="PAGE:X:Y", help="Where each "
+                                     "--seal goes, in the same order (default: side by side)"),
+        leave: list[str] = typer.Option(None, "--leave", metavar="PAGE:X:Y", help="With "
+                                        "--certify: an empty signature field here for a "
+                                        "party to come (repeatable)"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
@@ -72,13 +81,17 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             request = SealRequest(
                 Placement(page, x, y, size), reason, location, keyword=keyword,
                 occurrence=occurrence, offset_mm=(offset_x, offset_y),
-                cross_page=cross_page(pages, edge, cross_y) if cross else None)
+                cross_page=cross_page(pages, edge, cross_y) if cross else None,
+                certify=certify, reserve=left_fields(certify, leave))
             w = wiring()
             w.require_schema()
             staged: list[StagedFile] = []
+            results: list[SealedDocument] = []  # with several seals: each one's record
 
             def use_case(c: Context) -> SealedDocument:
-                found = find_seal(c.repos, seal)
+                if len(seal) > 1 or at:
+                    return several(c)
+                found = find_seal(c.repos, seal[0])
                 who = operator(found.org_id) if ticket is None else requester(c, ticket)
                 done = seal_document(c.repos, c.pki, c.keystore, c.clock, _sealers, found.id,
                                      pdf, request, audit=c.audit, principal=who,
@@ -88,7 +101,22 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                 staged.append(StagedFile(out, done.pdf))
                 return done
 
-            refusal = Refusal("seal.use", target=f"seal:{seal}", details={
+            def several(c: Context) -> SealedDocument:
+                """Each seal in turn, as the operator of its organisation (no tickets)."""
+                if ticket is not None:
+                    raise InvalidInput("SEVERAL_SEALS_TICKET", "用印凭证只对应一个印章",
+                                       "A ticket is for one seal", field="ticket")
+                steps = plan(c.repos, pdf, seal, request, at or ())
+                done = seal_several(c.repos, c.pki, c.keystore, c.clock, _sealers, steps, pdf,
+                                    audit=c.audit, principal=lambda s: operator(s.org_id),
+                                    category=category,
+                                    qr_base=c.settings.certificate_url if qr else None,
+                                    level=level)
+                staged.append(StagedFile(out, done[-1].pdf))
+                results.extend(done)
+                return done[-1]
+
+            refusal = Refusal("seal.use", target="seal:" + ",".join(seal), details={
                 "input_sha256": hashlib.sha256(pdf).hexdigest(), "file": infile.name,
                 "ticket": ticket})
             try:
@@ -99,7 +127,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                     item.discard()
             r = done.record
             emit({"id": r.id, "out": str(out), "seal_id": r.seal_id, "field": r.field_name,
-                  "sha256": r.output_sha256, "size": r.output_size}, as_json,
+                  "sha256": r.output_sha256, "size": r.output_size,
+                  **({"seals": [{"id": d.record.id, "seal_id": d.record.seal_id,
+                                 "field": d.record.field_name} for d in results]}
+                     if results else {})}, as_json,
                  lambda: typer.echo(str(out)))
 
     @app.command()

@@ -21,7 +21,8 @@ from openseal.core.signing.cross_page import cross_page as crossing
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
-from openseal.errors import NotFound
+from openseal.core.signing.several import left_fields, plan, seal_several
+from openseal.errors import InvalidInput, NotFound
 from openseal.interfaces.api.auth import caller
 from openseal.interfaces.api.deps import wiring
 from openseal.interfaces.api.routes.seals import PRIVATE, Upload, own_seal, receive
@@ -57,7 +58,16 @@ def may_list_documents(p: Principal) -> None:
 @router.post("/seal", response_class=Response, responses=SEALED_PDF)
 async def seal_pdf(
     file: UploadFile = File(..., description="The PDF to seal"),
-    seal_id: str = Form(..., max_length=64),
+    seal_id: list[str] = Form(..., max_length=10, description="Seal id; repeat it for "
+                              "several seals, applied in this order (each its own signature)"),
+    seal_ids: list[str] | None = Form(None, max_length=10,
+                                      description="Further seals, after those in seal_id"),
+    at: list[str] | None = Form(None, max_length=10, description="PAGE:X:Y (mm) for each "
+                                "seal in order (default: side by side, each further left)"),
+    certify: bool = Form(False, description="The (first) seal certifies the document: "
+                                            "DocMDP, form filling and signing allowed"),
+    leave: list[str] | None = Form(None, max_length=10, description="With certify: PAGE:X:Y "
+                                   "(mm) of an empty signature field left for a party to come"),
     page: int = Form(1, ge=-PAGE_LIMIT, le=PAGE_LIMIT, description="Page number, from 1"),
     x: float | None = Form(None, allow_inf_nan=False, description="mm from the left edge"),
     y: float | None = Form(None, allow_inf_nan=False, description="mm from the bottom edge"),
@@ -100,23 +110,48 @@ async def seal_pdf(
     ``ticket`` of your approved request for this very document and seal (403
     ``APPROVAL_INVALID`` for another document, seal or requester, or once expired; 409
     ``TICKET_USED`` once used). The approval chain is then written into the signature.
+
+    Several ``seal_id`` (or ``seal_ids``): each seal its own signature, in that order, all
+    or nothing (the answer is the last PDF; the header names the last record). ``certify``:
+    the first seal certifies (DocMDP P=2; 409 ``ALREADY_SIGNED`` on a signed document) and
+    leaves empty signature fields for the others and for ``leave`` (see docs/stamping.md).
     """
     upload = await receive(file, w.settings.max_upload_bytes)
+    refs = [*seal_id, *(seal_ids or [])]
 
     def run(c: Context) -> SealedDocument:
         request = SealRequest(  # in here, so a refused option is audited as a refusal
             Placement(page, x, y, size), reason, location, keyword=keyword,
             occurrence=occurrence, offset_mm=(offset_x, offset_y),
-            cross_page=crossing(pages, edge, cross_y) if cross_page else None)
+            cross_page=crossing(pages, edge, cross_y) if cross_page else None,
+            certify=certify, reserve=left_fields(certify, leave or ()))
         p.require("seals:request" if ticket else "seals:use")
-        seal = own_seal(c, p, seal_id)
+        if any(len(ref) > 64 for ref in refs):
+            raise InvalidInput("REQUEST_INVALID", "印章编号过长", "Seal id too long",
+                               field="seal_id")
+        if len(refs) > 1 or at:
+            return several(c, request)
+        seal = own_seal(c, p, refs[0])
         return seal_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
                              upload.content(), request, audit=c.audit, principal=p,
                              category=None if ticket else category, ticket_id=ticket,
                              qr_base=w.settings.certificate_url if qr else None,
                              level=level)
 
-    refusal = Refusal("seal.use", target=f"seal:{seal_id}", org_id=p.org_id,
+    def several(c: Context, request: SealRequest) -> SealedDocument:
+        """Each seal in turn, all in this one transaction (no tickets: one seal each)."""
+        if ticket:
+            raise InvalidInput("SEVERAL_SEALS_TICKET", "用印凭证只对应一个印章",
+                               "A ticket is for one seal", field="ticket")
+        seals = [own_seal(c, p, ref).id for ref in refs]
+        steps = plan(c.repos, upload.content(), seals, request, at or ())
+        return seal_several(c.repos, c.pki, c.keystore, c.clock, cache, steps,
+                            upload.content(), audit=c.audit, principal=p,
+                            category=category,
+                            qr_base=w.settings.certificate_url if qr else None,
+                            level=level)[-1]
+
+    refusal = Refusal("seal.use", target="seal:" + ",".join(refs), org_id=p.org_id,
                       details={**upload.details(), "page": page, "ticket": ticket})
     done = await run_in_threadpool(w.run, run, refusal, p.actor())
     return Response(done.pdf, media_type="application/pdf", headers={

@@ -24,7 +24,9 @@ from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
 from openseal.interfaces.api.app import create_app
 from openseal.interfaces.cli.operator import operator
+from tests.support.batch_jobs import seed_batch
 from tests.support.pdfs import reportlab_pdf
+from tests.support.templates import seed_template
 
 BASE = "https://testserver"
 PASSWORD = "correct horse battery staple 9"
@@ -69,6 +71,8 @@ class Party:
     ticket_id: str = ""  # its ticket, unused
     review_id: str = ""  # an open permission review of the seal's grants
     review_item_id: str = ""  # its first item
+    template_id: str = ""  # a document template of the organisation (tests/support/templates.py)
+    batch_id: str = ""  # a finished batch sealing job (tests/support/batch_jobs.py)
 
 
 @dataclass
@@ -173,6 +177,8 @@ def _make_party(world: World, key: str) -> Party:
     party.approver_id, _ = invite(world, admin, party.approver, "approver")
     _approved_request(world, party)
     party.review_id, party.review_item_id = _review(custodian, party.seal_id)
+    party.template_id = seed_template(world, party)
+    party.batch_id = seed_batch(world, party)
     return party
 
 

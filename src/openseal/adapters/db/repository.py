@@ -8,6 +8,7 @@ from openseal.adapters.db.accounts_repository import SqlAccounts
 from openseal.adapters.db.anchors_repository import SqlAnchors
 from openseal.adapters.db.approvals_repository import SqlApprovals
 from openseal.adapters.db.audit_repository import SqlAuditLog
+from openseal.adapters.db.batch_jobs_repository import SqlBatchJobs
 from openseal.adapters.db.convert import utc as _utc
 from openseal.adapters.db.grants_repository import SqlGrants
 from openseal.adapters.db.lifecycle_repository import SqlLifecycle
@@ -19,6 +20,7 @@ from openseal.adapters.db.tables import (
     SealedDocumentRow,
     SealRow,
 )
+from openseal.adapters.db.templates_repository import SqlTemplates
 from openseal.core.pki.profiles import CertificateRole
 from openseal.core.records import (
     CertificateRecord,
@@ -32,7 +34,7 @@ from openseal.core.seals.model import SealDesign, SealType
 
 
 class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlReviews,
-                      SqlAnchors, SqlAuditLog):
+                      SqlAnchors, SqlTemplates, SqlBatchJobs, SqlAuditLog):
     """Every repository of one unit of work (the audit log's included)."""
 
     # instance -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from openseal.interfaces.api.routes import (
     approvals,
     audit,
     auth,
+    batch_jobs,
     clients,
     documents,
     grants,
@@ -25,6 +26,7 @@ from openseal.interfaces.api.routes import (
     pki,
     reviews,
     seals,
+    templates,
     users,
     verify,
     verify_report,
@@ -49,7 +51,8 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
                    users.router, clients.router, seals.router, documents.router,
                    audit.router, lifecycle.router, grants.router, approvals.router,
-                   reviews.router, verify_report.router, pages.router):
+                   reviews.router, templates.router, batch_jobs.router,
+                   verify_report.router, pages.router):
         app.include_router(router)
     return app
 

@@ -27,6 +27,7 @@ from openseal.interfaces.cli import (
     seal_cmds,
     serve_cmds,
     sign_cmds,
+    template_cmds,
     user_cmds,
 )
 from openseal.interfaces.cli.output import emit, lang, translated_errors
@@ -83,6 +84,7 @@ approval_cmds.register(app, wiring)
 review_cmds.register(app, wiring)
 archive_cmds.register(app, wiring)
 batch_cmds.register(app, wiring)
+template_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 
 

@@ -31,6 +31,7 @@ lint: install
 bench: install
 	$(PY) -m bench.run
 	$(PY) -m bench.audit
+	$(PY) -m bench.batch
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

@@ -50,7 +50,7 @@ def run_worker(bench: BenchHome, tasks: list[Task], barrier: Any, queue: Any,
     Both ways of sealing are set up once per process, outside any timing.
     """
     docs = load_inputs()
-    sealers = {"openseal": _openseal(bench), "pyhanko": _pyhanko(bench)}
+    sealers = {"openseal": _openseal(bench), "pyhanko": pyhanko_sealer(bench)}
     seen: set[tuple[str, str]] = set()
     for index, task in enumerate(tasks):
         seal, pdf = sealers[task.who], docs[task.doc]
@@ -88,7 +88,8 @@ def _openseal(bench: BenchHome) -> SealFn:
     return lambda _name, pdf: sealer.seal(pdf, request)[0]
 
 
-def _pyhanko(bench: BenchHome) -> SealFn:
+def pyhanko_sealer(bench: BenchHome) -> SealFn:
+    """pyHanko's standard use, per document (module docstring); also used by bench.batch."""
     wiring = Wiring(Settings(home=bench.home))
     with wiring.context() as c:
         seal = find_seal(c.repos, bench.seal_id)

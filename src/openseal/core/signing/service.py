@@ -22,7 +22,12 @@ from openseal.core.governance.tickets import checked_ticket, spend_ticket
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.service import PkiService
 from openseal.core.pki.tsa import InProcessTimeStamper
-from openseal.core.records import SealedDocumentRecord, SealRecord, TicketRecord
+from openseal.core.records import (
+    GrantRecord,
+    SealedDocumentRecord,
+    SealRecord,
+    TicketRecord,
+)
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.appearance import SealImage
 from openseal.core.signing.inspect import timestamp_serial
@@ -69,6 +74,24 @@ def _build_sealer(seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfS
     return PdfSealer(signer, image, InProcessTimeStamper(pki.timestamp_authority()))
 
 
+@dataclass(frozen=True)
+class PreparedSeal:
+    """A document sealed in memory, authorised but not yet recorded (``record_seal``)."""
+    seal: SealRecord
+    principal: Principal
+    grant: GrantRecord | None
+    permission: str
+    ticket: TicketRecord | None
+    document_id: str
+    input_sha256: str
+    pdf: bytes
+    field_name: str
+    page: int
+    warnings: tuple[str, ...]
+    category: str | None
+    level: str
+
+
 def seal_document(
     repos: ApprovalRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
     cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
@@ -81,6 +104,21 @@ def seal_document(
     signature, and the ticket is used once). With ``qr_base`` (the public URL), a QR code
     beside the seal links to ``{qr_base}/v/{document id}``. ``level`` B-LT / B-LTA adds
     the validation data (and a document timestamp) for long-term validation."""
+    prepared = prepare_seal(repos, pki, keystore, clock, cache, seal_ref, pdf, request,
+                            principal=principal, category=category, ticket_id=ticket_id,
+                            qr_base=qr_base, level=level)
+    return record_seal(repos, pki, clock, prepared, audit=audit)
+
+
+def prepare_seal(
+    repos: ApprovalRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
+    cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
+    principal: Principal, category: str | None = None, ticket_id: str | None = None,
+    qr_base: str | None = None, level: str | None = None,
+) -> PreparedSeal:
+    """The first half of ``seal_document``: authorise (reads only) and seal in memory.
+    Nothing is written, so a batch can prepare many documents before it takes the
+    database's write lock to record them all (``record_seal``, which checks again)."""
     level = checked_level(level)
     seal = find_seal(repos, seal_ref)
     digest = hashlib.sha256(pdf).hexdigest()
@@ -101,25 +139,35 @@ def seal_document(
     if qr_base is not None:
         request = replace(request, qr_url=f"{qr_base.rstrip('/')}/v/{document_id}")
     done = cache.get(seal, pki, keystore).seal_document(pdf, request)
-    field_name = done.field_name
-    sealed = _at_level(done.pdf, field_name, level, pki)
-    spend_grant(repos, principal, grant, clock.now(), permission)  # re-checked at commit
+    sealed = _at_level(done.pdf, done.field_name, level, pki)
+    return PreparedSeal(seal, principal, grant, permission, ticket, document_id, digest,
+                        sealed, done.field_name, done.page, tuple(done.warnings), category,
+                        level)
+
+
+def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: PreparedSeal,
+                *, audit: AuditRecorder) -> SealedDocument:
+    """The second half of ``seal_document``: spend the grant (the re-check at commit) and
+    the ticket, store the record and its ``seal.use`` audit entry, in the caller's
+    transaction."""
+    p, seal, ticket = prepared, prepared.seal, prepared.ticket
+    spend_grant(repos, p.principal, p.grant, clock.now(), p.permission)
     record = SealedDocumentRecord(
-        id=document_id, seal_id=seal.id, field_name=field_name, input_sha256=digest,
-        output_sha256=hashlib.sha256(sealed).hexdigest(), output_size=len(sealed),
-        created_at=clock.now(), ticket_id=ticket.id if ticket else None)
+        id=p.document_id, seal_id=seal.id, field_name=p.field_name,
+        input_sha256=p.input_sha256, output_sha256=hashlib.sha256(p.pdf).hexdigest(),
+        output_size=len(p.pdf), created_at=clock.now(), ticket_id=ticket.id if ticket else None)
     if ticket is not None:
         spend_ticket(repos, ticket, clock.now(), record.id)
     repos.add_sealed_document(record)
     audit.record("seal.use", org_id=seal.org_id, target=f"seal:{seal.id}", details={
         "document": record.id, "input_sha256": record.input_sha256,
-        "output_sha256": record.output_sha256, "field": field_name,
+        "output_sha256": record.output_sha256, "field": p.field_name,
         "cert_serial": pki.certificate_serial(seal.cert_id),
-        "timestamp_serial": timestamp_serial(sealed), "page": done.page,
-        "grant": grant.id if grant else None, "category": category,
-        "warnings": list(done.warnings), "level": level,
+        "timestamp_serial": timestamp_serial(p.pdf), "page": p.page,
+        "grant": p.grant.id if p.grant else None, "category": p.category,
+        "warnings": list(p.warnings), "level": p.level,
         **(_approval_details(ticket) if ticket else {})})
-    return SealedDocument(sealed, record)
+    return SealedDocument(p.pdf, record)
 
 
 def _at_level(sealed: bytes, field_name: str, level: str, pki: PkiService) -> bytes:

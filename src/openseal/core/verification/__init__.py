@@ -7,6 +7,10 @@ modification level, DocMDP, timestamp) yields its own reason code, the raw bytes
 for a standard /ByteRange and for unsigned trailing data, and the document is VALID only if
 every signature is. A signer that chains only to one of ``test_roots`` (the sandbox CA) is
 reported as a test seal (``TEST_SEAL``, ``test_seal: true``), never VALID.
+
+Everything is judged as of ``now`` (default: the current time). A signature whose
+certificates have expired by then is VALID only by long-term validation: a chain of document
+timestamps (PAdES B-LTA) proves it existed while they were valid (long_term.py).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from asn1crypto import x509
 
 from openseal.core.aio import run_sync
 from openseal.core.verification import reasons as R
 from openseal.core.verification.byterange import unsigned_trailing_bytes
+from openseal.core.verification.long_term import long_term, trusted_when_made
 from openseal.core.verification.pdf import (
     OpenedPdf,
     SigField,
@@ -50,24 +56,28 @@ __all__ = ["INDETERMINATE", "INVALID", "REASONS", "VALID", "SignatureReport",
 
 def verify_pdf(data: bytes, trust_roots: list[x509.Certificate], filename: str | None = None,
                policy: VerificationPolicy = DEFAULT_POLICY,
-               test_roots: Sequence[x509.Certificate] = ()) -> VerificationReport:
-    """Verify every signature in ``data`` against ``trust_roots`` (and nothing else).
+               test_roots: Sequence[x509.Certificate] = (),
+               now: datetime | None = None) -> VerificationReport:
+    """Verify every signature in ``data`` against ``trust_roots`` (and nothing else), as of
+    ``now`` (default: the current time; a naive ``now`` is taken as UTC).
 
     A signer that does not chain to ``trust_roots`` but does to one of ``test_roots`` is a
     test seal: ``TEST_SEAL``, ``test_seal: true``, INDETERMINATE at best.
     """
+    at = None if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
     base = VerificationReport(verdict=INDETERMINATE, file=filename,
-                              sha256=hashlib.sha256(data).hexdigest())
+                              sha256=hashlib.sha256(data).hexdigest(),
+                              validation_time=at or datetime.now(UTC), as_of=at is not None)
     quiet_tracebacks()
     try:
-        return run_sync(_verify(data, list(trust_roots), tuple(test_roots), policy, base))
+        return run_sync(_verify(data, list(trust_roots), tuple(test_roots), policy, base, at))
     except Exception as exc:  # noqa: BLE001 - STANDARDS §5.2: never a crash, never VALID
         return _with(base, (R.MALFORMED_PDF,), details=(f"{type(exc).__name__}: {exc}",))
 
 
 async def _verify(data: bytes, roots: list[x509.Certificate],
                   test_roots: tuple[x509.Certificate, ...], policy: VerificationPolicy,
-                  base: VerificationReport) -> VerificationReport:
+                  base: VerificationReport, at: datetime | None) -> VerificationReport:
     try:
         opened = open_pdf(data)
     except Exception as exc:  # noqa: BLE001
@@ -80,10 +90,12 @@ async def _verify(data: bytes, roots: list[x509.Certificate],
         return _with(base, broken or (R.NO_SIGNATURES,))
     inputs = Inputs(data, opened.reader, roots, policy,
                     all_signature_field_names(opened.reader), test_roots,
-                    certification_ref(opened.reader))
-    checked = await _check_all(fields, inputs)
+                    certification_ref(opened.reader), at=at)
+    checked, inputs = await _check_all(fields, inputs)
     checked += [_removed(await check_field(field, inputs)) for field in removed]
     checked.sort(key=lambda c: c.signed_revision)
+    checked = await long_term(checked, inputs, base.validation_time or datetime.now(UTC),
+                              opened.reader)
     reports = _with_lta_levels(checked, has_dss(opened.reader))
     trailing = _trailing(data, opened, checked)
     codes = R.merge(broken, *(r.reasons for r in reports),
@@ -91,17 +103,20 @@ async def _verify(data: bytes, roots: list[x509.Certificate],
     return _with(base, codes, reports, trailing, policy.require_timestamp)
 
 
-async def _check_all(fields: list[SigField], inputs: Inputs) -> list[Checked]:
+async def _check_all(fields: list[SigField], inputs: Inputs
+                     ) -> tuple[list[Checked], Inputs]:
     """Every field, the certification signature first: whether its signer is a seal we
-    know decides how strictly the changes after it are read (modification.py)."""
+    know (now, or when it was made if its certificate has expired since) decides how
+    strictly the changes after it are read (modification.py)."""
     checked = []
     for field in sorted(fields, key=lambda f: not _certifies(f, inputs)):
         done = await check_field(field, inputs)
         if _certifies(field, inputs):
-            inputs = replace(inputs, certifier_ours=bool(done.report.trusted)
-                             or done.report.test_seal)
+            ours = bool(done.report.trusted) or done.report.test_seal \
+                or await trusted_when_made(done, inputs)
+            inputs = replace(inputs, certifier_ours=ours)
         checked.append(done)
-    return checked
+    return checked, inputs
 
 
 def _certifies(field: SigField, inputs: Inputs) -> bool:
@@ -156,4 +171,5 @@ def _with(base: VerificationReport, codes: tuple[str, ...],
         verdict = INDETERMINATE
     return VerificationReport(verdict=verdict, reasons=codes, signatures=signatures,
                               file=base.file, sha256=base.sha256,
-                              unsigned_trailing_bytes=trailing, details=details)
+                              unsigned_trailing_bytes=trailing, details=details,
+                              validation_time=base.validation_time, as_of=base.as_of)

@@ -13,12 +13,17 @@ signer that only claims our issuer's name can only make its verdict worse, never
 Point in time: a signature whose certificate was revoked (or put on hold) *after* its trusted
 signature timestamp is validated again at the timestamp's time (``moment``) with the same
 CRLs; see signature.py and docs/governance.md.
+
+Validation time: ``at`` is the time the verification is "as of" (None: the current time).
+Long-term validation (long_term.py) validates a signature at an earlier ``moment`` proven
+by document timestamps, with the revocation data of the document's own DSS (``Evidence``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from asn1crypto import crl, ocsp, x509
 from pyhanko_certvalidator import ValidationContext
@@ -51,6 +56,19 @@ class VerificationPolicy:
 DEFAULT_POLICY = VerificationPolicy()
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Validation data carried by the document itself (its DSS): certificates, CRLs, OCSP
+    responses. Used only for validation at a time proven by a document timestamp."""
+
+    certs: tuple[x509.Certificate, ...] = ()
+    crls: tuple[crl.CertificateList, ...] = ()
+    ocsps: tuple[ocsp.OCSPResponse, ...] = ()
+
+
+NO_EVIDENCE = Evidence()
+
+
 def local_revocation_policy(crls: list[crl.CertificateList],
                             ocsps: list[ocsp.OCSPResponse] | None = None,
                             require_timestamp: bool = False) -> VerificationPolicy:
@@ -61,14 +79,20 @@ def local_revocation_policy(crls: list[crl.CertificateList],
 
 
 def validation_context(trust_roots: list[x509.Certificate], policy: VerificationPolicy,
-                       mode: str | None = None,
-                       moment: datetime | None = None) -> ValidationContext:
+                       mode: str | None = None, moment: datetime | None = None,
+                       at: datetime | None = None,
+                       evidence: Evidence = NO_EVIDENCE) -> ValidationContext:
     """A fresh context per signature: only the given roots, never the OS list, no fetching.
     With ``moment``: point-in-time validation at that time, revocation data issued later
-    accepted (it says when a certificate was revoked)."""
-    extra = {} if moment is None else {"moment": moment, "retroactive_revinfo": True}
+    accepted (it says when a certificate was revoked). Else with ``at``: validation as of
+    that time. ``evidence`` adds the document's own validation data."""
+    extra: dict[str, Any] = {}
+    if moment is not None:
+        extra = {"moment": moment, "retroactive_revinfo": True}
+    elif at is not None:
+        extra = {"moment": at}
     return ValidationContext(
         trust_roots=list(trust_roots), allow_fetching=False,
-        revocation_mode=mode or policy.revocation_mode,
-        crls=list(policy.crls), ocsps=list(policy.ocsps), **extra,  # type: ignore[arg-type]
+        revocation_mode=mode or policy.revocation_mode, other_certs=list(evidence.certs),
+        crls=[*policy.crls, *evidence.crls], ocsps=[*policy.ocsps, *evidence.ocsps], **extra,
     )

@@ -40,6 +40,9 @@ SEED_VALUE_VIOLATION: Final = "SEED_VALUE_VIOLATION"
 TEST_SEAL: Final = "TEST_SEAL"
 VERIFICATION_TIMEOUT: Final = "VERIFICATION_TIMEOUT"
 VERIFICATION_ABORTED: Final = "VERIFICATION_ABORTED"
+CERTIFICATE_EXPIRED: Final = "CERTIFICATE_EXPIRED"
+ARCHIVE_TIMESTAMP_EXPIRED: Final = "ARCHIVE_TIMESTAMP_EXPIRED"
+LONG_TERM_VALIDATED: Final = "LONG_TERM_VALIDATED"
 
 # code -> (severity, Chinese, English)
 REASONS: Final[dict[str, tuple[str, str, str]]] = {
@@ -86,6 +89,26 @@ REASONS: Final[dict[str, tuple[str, str, str]]] = {
     VERIFICATION_ABORTED: (INDETERMINATE, "验证超出资源限制（如内存），未能完成",
                            "The verification went beyond its resource limits (such as "
                            "memory) and was stopped"),
+    CERTIFICATE_EXPIRED: (
+        INDETERMINATE, "签署证书（或其上级证书）在验证时间已过期，文件中没有仍然有效的文档时间戳"
+        "（PAdES B-LTA）证明签名及其吊销信息在过期前已存在，无法确认盖章时证书有效",
+        "The signer's certificate (or one above it) had expired at the validation time, and "
+        "no still-valid document timestamp (PAdES B-LTA) proves that the signature and its "
+        "revocation data existed before then: that the certificate was good when the document "
+        "was sealed cannot be confirmed"),
+    ARCHIVE_TIMESTAMP_EXPIRED: (
+        INDETERMINATE, "文档时间戳的时间戳服务证书在验证时间已过期：应在过期前重新加盖文档时间戳"
+        "（openseal archive refresh）",
+        "The certificate of the timestamp authority behind the document timestamp had expired "
+        "at the validation time: the document should have been timestamped again before then "
+        "(openseal archive refresh)"),
+    LONG_TERM_VALIDATED: (
+        WARNING, "证书现已过期或其吊销信息已过时；文档时间戳证明签名在证书有效期内已存在，"
+        "按长期验证（PAdES B-LTA）在该时间用文件内的吊销信息验证有效",
+        "The certificates have since expired or their revocation data is out of date; the "
+        "document timestamps prove the signature existed while they were valid, and it "
+        "validates at that time with the document's own revocation data (PAdES B-LTA "
+        "long-term validation)"),
 }
 
 
@@ -129,6 +152,7 @@ FAMILY: Final[dict[str, str]] = {
     TIMESTAMP_UNTRUSTED: UNKNOWN_SIGNER, NO_SIGNATURES: UNKNOWN_SIGNER,
     REVOCATION_UNAVAILABLE: OTHER, REVOKED_AFTER_TIMESTAMP: OTHER, NO_TIMESTAMP: OTHER,
     VERIFICATION_TIMEOUT: OTHER, VERIFICATION_ABORTED: OTHER,
+    CERTIFICATE_EXPIRED: OTHER, ARCHIVE_TIMESTAMP_EXPIRED: OTHER, LONG_TERM_VALIDATED: OTHER,
 }
 
 # family -> (Chinese, English): one sentence each, for the headline of a verdict

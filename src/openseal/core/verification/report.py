@@ -51,9 +51,13 @@ class SignatureReport:
     when the byte range is standard: ``data[:n]`` is the revision that was signed."""
     anchor: str | None = None
     """The trust anchor (root) a trusted signer chains to: OpenSeal's own or an imported one."""
+    proof_time: datetime | None = None
+    """Set when validated long-term (``LONG_TERM_VALIDATED``): the earlier time, proven by
+    document timestamps, at which the signature was validated."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The JSON; ``proof_time`` only when the signature was validated long-term."""
+        found: dict[str, Any] = {
             "field": self.field, "verdict": self.verdict, "reasons": list(self.reasons),
             "signer": self.signer, "organization": self.organization,
             "seal_name": self.seal_name, "signing_time": iso_utc(self.signing_time),
@@ -64,6 +68,9 @@ class SignatureReport:
             "approval": self.approval, "signed_revision_bytes": self.signed_revision_bytes,
             "anchor": self.anchor,
         }
+        if self.proof_time is not None:
+            found["proof_time"] = iso_utc(self.proof_time)
+        return found
 
 
 @dataclass(frozen=True)
@@ -78,14 +85,23 @@ class VerificationReport:
     unsigned_trailing_bytes: int = 0
     details: tuple[str, ...] = field(default=(), compare=False)
     """Diagnostics (exception texts); not part of the JSON, never used for the verdict."""
+    validation_time: datetime | None = field(default=None, compare=False)
+    """The time the document was verified as of (``verify_pdf(now=...)``, else the time of
+    the verification)."""
+    as_of: bool = field(default=False, compare=False)
+    """Whether ``validation_time`` was asked for (``now=``) rather than the current time."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The JSON; ``validation_time`` only when the verification was "as of" a time."""
+        found: dict[str, Any] = {
             "file": self.file, "sha256": self.sha256, "verdict": self.verdict,
             "reasons": list(self.reasons),
             "signatures": [s.to_dict() for s in self.signatures],
             "unsigned_trailing_bytes": self.unsigned_trailing_bytes,
         }
+        if self.as_of:
+            found["validation_time"] = iso_utc(self.validation_time)
+        return found
 
     def summary(self, lang: str = "zh") -> str:
         """A multi-line human summary in Chinese ("zh") or English ("en")."""
@@ -98,6 +114,9 @@ class VerificationReport:
         if self.file:
             lines.append(f"{'File' if en else '文件'}: {self.file}")
         lines.append(f"SHA-256: {self.sha256}")
+        if self.validation_time is not None:
+            lines.append(f"{'Validation time' if en else '验证时间'}: "
+                         f"{iso_utc(self.validation_time)}")
         lines.extend(f"  - {describe(code, lang)} [{code}]" for code in self.reasons)
         if self.unsigned_trailing_bytes:
             lines.append(f"{'Unsigned trailing bytes' if en else '未签名的附加字节'}: "
@@ -124,6 +143,9 @@ def _signature_lines(n: int, sig: SignatureReport, lang: str) -> list[str]:
         lines.append(f"    {label}: {iso_utc(sig.timestamp_time or sig.signing_time)}")
     if sig.pades_level:
         lines.append(f"    PAdES: {sig.pades_level}")
+    if sig.proof_time:
+        label = "Validated long-term as of" if en else "长期验证，验证时间点"
+        lines.append(f"    {label}: {iso_utc(sig.proof_time)}")
     if sig.approval is not None:
         lines.extend(_approval_lines(sig.approval, en))
     lines.extend(f"    - {describe(code, lang)} [{code}]" for code in sig.reasons)

@@ -19,7 +19,12 @@ from openseal.core.verification.byterange import byte_range_ints, is_standard_by
 from openseal.core.verification.diffpolicy import DIFF_POLICY
 from openseal.core.verification.modification import analyse
 from openseal.core.verification.pdf import SigField
-from openseal.core.verification.policy import VerificationPolicy, validation_context
+from openseal.core.verification.policy import (
+    NO_EVIDENCE,
+    Evidence,
+    VerificationPolicy,
+    validation_context,
+)
 from openseal.core.verification.report import SignatureReport
 
 SUPPORTED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached",
@@ -34,6 +39,20 @@ class Checked:
     """End of the signed bytes when the byte range is standard."""
     signed_revision: int = 1 << 30
     is_doc_timestamp: bool = False
+    source: SigField | None = None
+    """The field that was checked (to check it again at another time: long_term.py)."""
+    path_expiry: datetime | None = None
+    """When the first certificate on the trusted validation paths (the signer's and its
+    timestamp's) expires; None when untrusted."""
+
+
+@dataclass(frozen=True)
+class Past:
+    """Validation at an earlier ``moment`` that document timestamps prove (long_term.py),
+    with the document's own validation data."""
+
+    moment: datetime
+    evidence: Evidence = NO_EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -50,14 +69,19 @@ class Inputs:
     certifier_ours: bool = True
     """Whether that certification is by a seal we know (trusted or test seal): then new
     visible signature fields after it are read strictly (modification.py)."""
+    at: datetime | None = None
+    """The validation time; None: the current time."""
+    past: Past | None = None
+    """Set when checking again at a time proven by document timestamps."""
 
 
 async def check_field(sig: SigField, inputs: Inputs) -> Checked:
     """Never raises: any failure becomes MALFORMED_SIGNATURE on this signature."""
     try:
-        return await _check(sig, inputs)
+        checked = await _check(sig, inputs)
     except Exception:  # noqa: BLE001 - STANDARDS §5.2: every exception is a verdict
-        return _failed(sig.name, (R.MALFORMED_SIGNATURE,))
+        checked = _failed(sig.name, (R.MALFORMED_SIGNATURE,))
+    return replace(checked, source=sig)
 
 
 def _failed(name: str, codes: tuple[str, ...], signed_end: int | None = None) -> Checked:
@@ -95,14 +119,16 @@ async def _check(sig: SigField, inputs: Inputs) -> Checked:
 
 async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: str) -> Checked:
     if embedded.sig_object_type == "/DocTimeStamp":
-        context = validation_context(inputs.trust_roots, inputs.policy)
+        context = validation_context(inputs.trust_roots, inputs.policy, None,
+                                     *_times(inputs))
         status: Any = await async_validate_pdf_timestamp(
             embedded, validation_context=context, diff_policy=DIFF_POLICY)
         codes = R.merge(judge.integrity_reasons(status, _is_weak(embedded)),
                         judge.trust_reasons(status),
                         _modification(embedded, status, inputs, bool(status.trusted)))
         return Checked(_report(embedded, status, codes, None, status.timestamp),
-                       signed_revision=embedded.signed_revision, is_doc_timestamp=True)
+                       signed_revision=embedded.signed_revision, is_doc_timestamp=True,
+                       path_expiry=_path_expiry(status))
     status, test_seal = await _signer_status(embedded, inputs)
     earlier = await _at_timestamp(embedded, inputs, status, test_seal)
     revoked_later = earlier is not None
@@ -122,7 +148,8 @@ async def _validate(embedded: EmbeddedPdfSignature, inputs: Inputs, subfilter: s
                      trusted=False if test_seal else report.trusted,
                      revoked=report.revoked or revoked_later,
                      approval=approval_of(embedded, inputs.data, status))
-    return Checked(report, signed_revision=embedded.signed_revision)
+    return Checked(report, signed_revision=embedded.signed_revision,
+                   path_expiry=_path_expiry(status, token) if status.trusted else None)
 
 
 def _modification(embedded: EmbeddedPdfSignature, status: Any, inputs: Inputs,
@@ -139,22 +166,24 @@ def _modification(embedded: EmbeddedPdfSignature, status: Any, inputs: Inputs,
 async def _signer_status(embedded: EmbeddedPdfSignature, inputs: Inputs) -> tuple[Any, bool]:
     """pyHanko's status against the trust roots; for a signer that does not chain to them,
     against the trust and test roots, and whether that makes it a test seal."""
-    status = await _validate_signature(embedded, inputs.trust_roots, inputs.policy)
+    status = await _validate_signature(embedded, inputs.trust_roots, inputs)
     if not inputs.test_roots or judge.trust_reasons(status) != [R.UNTRUSTED_SIGNER]:
         return status, False
     fresh = EmbeddedPdfSignature(embedded.reader, embedded.sig_field, embedded.field_name)
     roots = [*inputs.trust_roots, *inputs.test_roots]
-    retry = await _validate_signature(fresh, roots, inputs.policy)
+    retry = await _validate_signature(fresh, roots, inputs)
     if not _anchored_in(retry, inputs.test_roots):
         return status, False
     return retry, True
 
 
 async def _validate_signature(embedded: EmbeddedPdfSignature, roots: list[x509.Certificate],
-                              policy: VerificationPolicy, moment: datetime | None = None
-                              ) -> Any:
+                              inputs: Inputs, moment: datetime | None = None) -> Any:
     """pyHanko's status; revocation required for our own seals (policy.mode_for)."""
-    context = validation_context(roots, policy, policy.mode_for(embedded.signer_cert), moment)
+    policy = inputs.policy
+    earlier, at, evidence = _times(inputs)
+    context = validation_context(roots, policy, policy.mode_for(embedded.signer_cert),
+                                 moment or earlier, at, evidence)
     return await async_validate_pdf_signature(
         embedded, signer_validation_context=context, diff_policy=DIFF_POLICY)
 
@@ -176,8 +205,15 @@ async def _at_timestamp(embedded: EmbeddedPdfSignature, inputs: Inputs, status: 
         return None
     roots = [*inputs.trust_roots, *inputs.test_roots] if test_seal else inputs.trust_roots
     fresh = EmbeddedPdfSignature(embedded.reader, embedded.sig_field, embedded.field_name)
-    earlier = await _validate_signature(fresh, roots, inputs.policy, token.timestamp)
+    earlier = await _validate_signature(fresh, roots, inputs, token.timestamp)
     return earlier if earlier.trusted and not earlier.revoked else None
+
+
+def _times(inputs: Inputs) -> tuple[datetime | None, datetime | None, Evidence]:
+    """(point-in-time moment, validation time, document evidence) for a context."""
+    if inputs.past is None:
+        return None, inputs.at, NO_EVIDENCE
+    return inputs.past.moment, inputs.at, inputs.past.evidence
 
 
 def _anchored_in(status: Any, roots: tuple[x509.Certificate, ...]) -> bool:
@@ -202,6 +238,17 @@ def _report(embedded: EmbeddedPdfSignature, status: Any, codes: tuple[str, ...],
         modification=_enum_name(status.modification_level), pades_level=level,
         anchor=_anchor_name(status) if status.trusted else None,
     )
+
+
+def _path_expiry(*statuses: Any) -> datetime | None:
+    """The earliest expiry of the certificates on the trusted paths of ``statuses``."""
+    ends: list[datetime] = []
+    for status in statuses:
+        path = getattr(status, "validation_path", None) if status is not None else None
+        if path is None or not status.trusted:
+            continue
+        ends.extend(cert.not_valid_after for cert in path.iter_certs(include_root=True))
+    return min(ends) if ends else None
 
 
 def _anchor_name(status: Any) -> str | None:

@@ -3,6 +3,7 @@ unknown level is 422 and nothing is sealed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,18 @@ def test_cli_level(world: World, tmp_path: Path) -> None:
                          "--level", "B-LT")
     report = WorldCli(world).json("verify", str(out))
     assert report["signatures"][0]["pades_level"] == "B-LT"
+
+
+def test_cli_verify_at(world: World, tmp_path: Path) -> None:
+    """`openseal verify --at` four years ahead: the seal certificate (3 years) has expired,
+    the B-LTA document stays VALID through its document timestamp; a bad time is refused."""
+    source, out = tmp_path / "in.pdf", tmp_path / "out.pdf"
+    source.write_bytes(contract("cli-at"))
+    WorldCli(world).json("sign", str(source), "--seal", world.parties["A"].seal_id,
+                         "-o", str(out), "--level", "B-LTA")
+    later = (datetime.now(UTC) + timedelta(days=4 * 365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = WorldCli(world).json("verify", str(out), "--at", later)
+    assert report["verdict"] == "VALID" and report["validation_time"] == later
+    assert report["signatures"][0]["proof_time"]
+    refused = WorldCli(world).json("verify", str(out), "--at", "next tuesday", expect=2)
+    assert refused["error"] == "VALIDATION_TIME"

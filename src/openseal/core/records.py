@@ -334,6 +334,9 @@ class UseRequestRecord:
     expires_at: datetime
     decided_at: datetime | None
     version: int = 0
+    template_id: str | None = None  # the document template it was made with
+    template_version: int | None = None
+    ticket_hours: int | None = None  # the template's ticket validity (None: the seal's)
 
 
 @dataclass(frozen=True)

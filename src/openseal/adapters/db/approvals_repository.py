@@ -146,7 +146,8 @@ def _request(row: UseRequestRow) -> UseRequestRecord:
         row.requester_name, row.purpose, row.category, row.copies,
         tuple(_document(d) for d in json.loads(row.documents)), _steps(row.steps),
         row.step, row.status, utc_required(row.created_at), utc_required(row.step_started_at),
-        utc_required(row.expires_at), utc(row.decided_at), row.version)
+        utc_required(row.expires_at), utc(row.decided_at), row.version, row.template_id,
+        row.template_version, row.ticket_hours)
 
 
 def _document(data: dict[str, object]) -> RequestedDocument:

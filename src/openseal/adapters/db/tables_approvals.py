@@ -46,6 +46,9 @@ class UseRequestRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer)
+    template_id: Mapped[str | None] = mapped_column(String(36))  # migration 0010
+    template_version: Mapped[int | None] = mapped_column(Integer)
+    ticket_hours: Mapped[int | None] = mapped_column(Integer)
 
 
 class ApprovalDecisionRow(Base):

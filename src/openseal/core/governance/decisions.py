@@ -110,7 +110,7 @@ def _mint(repos: ApprovalRepos, request: UseRequestRecord, seal: SealRecord,
           now: datetime) -> tuple[TicketRecord, ...]:
     """One single-use ticket per document and copy, bound to (document SHA-256, seal,
     requester, expiry, approvers)."""
-    expires = now + timedelta(hours=policy_of(repos, seal).ticket_hours)
+    expires = now + timedelta(hours=request.ticket_hours or policy_of(repos, seal).ticket_hours)
     approvers = [{"id": d.approver_id, "name": d.approver_name, "step": d.step,
                   "step_name": request.steps[d.step].name, "at": _iso(d.at)}
                  for d in repos.decisions_of(request.id) if d.decision == "approve"]

@@ -37,7 +37,7 @@ def set_policy(repos: ApprovalRepos, clock: Clock, principal: Principal, seal: S
     """Replace the seal's approval policy (custodian); audited with before and after."""
     now = clock.now()
     authorize(repos, principal, "grants:manage", seal, now=now)
-    steps = tuple(_checked_step(repos, principal, seal.org_id, s, i)
+    steps = tuple(checked_step(repos, principal, seal.org_id, s, i)
                   for i, s in enumerate(terms.steps))
     if not 1 <= len(steps) <= MAX_STEPS:
         raise InvalidInput("POLICY_STEPS", f"审批流程须有 1 至 {MAX_STEPS} 步",
@@ -46,15 +46,15 @@ def set_policy(repos: ApprovalRepos, clock: Clock, principal: Principal, seal: S
     always = (before.always_required if terms.always_required is None
               else terms.always_required)
     record = ApprovalPolicyRecord(
-        seal.id, seal.org_id, steps, always, _hours(terms.request_hours, "request_hours"),
-        _hours(terms.ticket_hours, "ticket_hours"), principal.actor().name, now)
+        seal.id, seal.org_id, steps, always, checked_hours(terms.request_hours, "request_hours"),
+        checked_hours(terms.ticket_hours, "ticket_hours"), principal.actor().name, now)
     repos.save_approval_policy(record)
     audit.record("policy.change", org_id=seal.org_id, target=f"seal:{seal.id}",
                  details={"before": policy_dict(before), "after": policy_dict(record)})
     return record
 
 
-def _checked_step(repos: ApprovalRepos, principal: Principal, org_id: str, step: PolicyStep,
+def checked_step(repos: ApprovalRepos, principal: Principal, org_id: str, step: PolicyStep,
                   index: int) -> PolicyStep:
     name = checked_text(step.name or f"第 {index + 1} 步", "name", 100)
     if (step.role is None) == (not step.users):
@@ -78,11 +78,11 @@ def _checked_step(repos: ApprovalRepos, principal: Principal, org_id: str, step:
                            f"第 {index + 1} 步所需审批人数须在 1 至 {max(candidates, 1)} 之间",
                            f"Step {index + 1} needs between 1 and {max(candidates, 1)} "
                            "approvals", field=f"steps[{index}].required")
-    hours = None if step.hours is None else _hours(step.hours, f"steps[{index}].hours")
+    hours = None if step.hours is None else checked_hours(step.hours, f"steps[{index}].hours")
     return PolicyStep(name, step.required, step.role, users, hours)
 
 
-def _hours(value: int, field: str) -> int:
+def checked_hours(value: int, field: str) -> int:
     if not 1 <= value <= MAX_HOURS:
         raise InvalidInput("POLICY_HOURS", f"时限须在 1 至 {MAX_HOURS} 小时之间",
                            f"Time limits are 1 to {MAX_HOURS} hours", field=field)

@@ -1,8 +1,9 @@
 """Requests to use a seal (用印申请): the documents bound by SHA-256, the purpose and copies.
 
 The requester needs ``seals:request`` and a grant reaching level ``request`` on the seal
-(for the document category). The request copies the seal's approval steps as they stand,
-so a later change of policy does not change what a pending request needs.
+(for the document category). The request copies the seal's approval steps as they stand
+(or those of the document template it is made with), so a later change of policy or
+template does not change what a pending request needs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from openseal.core.clock import Clock
 from openseal.core.governance.approval_ports import ApprovalRepos, DocumentStore
 from openseal.core.governance.authorize import authorize, refuse
 from openseal.core.governance.policy_defaults import policy_of
-from openseal.core.records import RequestedDocument, SealRecord, UseRequestRecord
+from openseal.core.records import (
+    PolicyStep,
+    RequestedDocument,
+    SealRecord,
+    UseRequestRecord,
+)
 from openseal.core.signing.preflight import open_checked
 from openseal.errors import Conflict, InvalidInput, NotFound
 
@@ -29,11 +35,24 @@ OPEN = "pending"
 
 
 @dataclass(frozen=True)
+class TemplateTerms:
+    """The document template a request is made with (see core.templates.apply): its id and
+    version, and its approval steps and hours (None: the seal's policy's)."""
+
+    template_id: str
+    version: int
+    steps: tuple[PolicyStep, ...] | None = None
+    request_hours: int | None = None
+    ticket_hours: int | None = None
+
+
+@dataclass(frozen=True)
 class RequestForm:
     purpose: str
     documents: tuple[tuple[str, bytes], ...]  # (file name, content)
     copies: int = 1
     category: str | None = None
+    template: TemplateTerms | None = None
 
 
 def request_not_found(ref: str) -> NotFound:
@@ -62,15 +81,24 @@ def create_request(repos: ApprovalRepos, clock: Clock, store: DocumentStore,
     category = None if form.category is None else checked_text(form.category, "category", 50)
     copies = _copies(form.copies)
     documents = _documents(store, form.documents)  # checked last: stored once all is well
-    policy = policy_of(repos, seal)
+    policy, template = policy_of(repos, seal), form.template
+    steps, hours = policy.steps, policy.request_hours
+    if template is not None and template.steps:  # the template's approval, not the seal's
+        steps, hours = template.steps, template.request_hours or hours
     record = UseRequestRecord(
         str(uuid.uuid4()), seal.org_id, seal.id, principal.kind, principal.id,
-        principal.name, purpose, category, copies, documents, policy.steps, 0, OPEN, now, now,
-        now + timedelta(hours=policy.request_hours), None)
+        principal.name, purpose, category, copies, documents, steps, 0, OPEN, now, now,
+        now + timedelta(hours=hours), None,
+        template_id=template.template_id if template else None,
+        template_version=template.version if template else None,
+        ticket_hours=template.ticket_hours if template else None)
     repos.add_use_request(record)
     audit.record("request.create", org_id=seal.org_id, target=f"request:{record.id}",
                  details={"seal": seal.id, "copies": copies, "category": record.category,
-                          "documents": [d.sha256 for d in documents]})
+                          "documents": [d.sha256 for d in documents],
+                          **({"template": record.template_id,
+                              "template_version": record.template_version}
+                             if record.template_id else {})})
     return record
 
 

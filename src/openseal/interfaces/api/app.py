@@ -9,7 +9,7 @@ from openseal.bootstrap import Wiring
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.core.signing.service import SealerCache
-from openseal.interfaces.api import problems
+from openseal.interfaces.api import batch_runner, problems
 from openseal.interfaces.api.fairness import Quota, VerifyGate
 from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
 from openseal.interfaces.api.routes import (
@@ -54,6 +54,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
                    reviews.router, templates.router, batch_jobs.router,
                    verify_report.router, pages.router):
         app.include_router(router)
+    batch_runner.install(app)  # resumes unfinished batch jobs on startup
     return app
 
 

@@ -135,6 +135,9 @@ class RequestOut(BaseModel):
     deadline: datetime
     expires_at: datetime
     decided_at: datetime | None
+    template_id: str | None = Field(default=None, description="The document template it "
+                                    "was made with")
+    template_version: int | None = None
     decisions: list[DecisionOut] = []
     tickets: list[TicketOut] = []
 
@@ -150,7 +153,8 @@ class RequestOut(BaseModel):
                                    warnings=list(d.warnings)) for d in r.documents],
             steps=[StepOut.of(s) for s in r.steps], step=r.step,
             status=current_status(r, now), created_at=r.created_at, deadline=deadline(r),
-            expires_at=r.expires_at, decided_at=r.decided_at,
+            expires_at=r.expires_at, decided_at=r.decided_at, template_id=r.template_id,
+            template_version=r.template_version,
             decisions=[DecisionOut.of(d) for d in decisions or []],
             tickets=[TicketOut.of(t) for t in tickets or []])
 

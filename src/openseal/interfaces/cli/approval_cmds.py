@@ -22,8 +22,9 @@ from openseal.core.governance.policies import PolicyTerms, set_policy
 from openseal.core.governance.policy_defaults import policy_of
 from openseal.core.governance.request_views import list_requests, readable_request
 from openseal.core.governance.requests import RequestForm, create_request, withdraw_request
-from openseal.core.records import PolicyStep, UseRequestRecord
+from openseal.core.records import PolicyStep, SealRecord, UseRequestRecord
 from openseal.core.seals.service import find_seal
+from openseal.core.templates.apply import request_terms
 from openseal.errors import InvalidInput
 from openseal.interfaces.cli.operator import acting_actor, as_user, operator, say
 from openseal.interfaces.cli.output import emit, read_input, translated_errors
@@ -64,24 +65,36 @@ Acting = Callable[..., None]
 def _requests(request: typer.Typer, acting: Acting) -> None:
     @request.command("create")
     def create(files: list[Path] = typer.Argument(..., metavar="FILE.pdf..."),
-               seal: str = typer.Option(..., help="Seal id or name"),
+               seal: str = typer.Option(None, help="Seal id or name (with --template: one "
+                                                   "of its seals, if it has several)"),
                purpose: str = typer.Option(..., help="What the seal is for (用途)"),
                copies: int = typer.Option(1, min=1, max=20, help="Copies (份数)"),
                category: str = typer.Option(None, help="Document category"),
+               template: str = typer.Option(None, "--template", help="A document template "
+                                            "(id or name): its category and approval steps"),
                user: str = AS, as_json: bool = typer.Option(False, "--json")) -> None:
         """Ask to use a seal for these documents (each bound by its SHA-256)."""
         documents = tuple((f.name, read_input(f)) for f in files)
 
         def use_case(c: Context, p: Principal) -> Json:
-            found = find_seal(c.repos, seal)
-            p.owns(found.org_id, "seal", seal, seal_not_found(seal))
+            found = _requested_seal(c, p, seal)
             form = RequestForm(purpose, documents, copies, category)
+            if template is not None:
+                seal_id, kind, terms = request_terms(c.repos, p, template,
+                                                     found.id if found else None, category)
+                found = c.repos.get_seal(seal_id)
+                form = RequestForm(purpose, documents, copies, kind, terms)
+            if found is None:
+                raise InvalidInput("SEAL_REQUIRED", "请用 --seal 或 --template 指定印章",
+                                   "Give a seal (--seal) or a template (--template)",
+                                   field="seal")
             return _full(c, create_request(c.repos, c.clock, c.documents, p, found, form,
                                            audit=c.audit))
 
+        target = f"template:{template}" if template else f"seal:{seal}"
         acting(user, use_case, as_json, lambda r: say(f"已提交用印申请：{r['id']}",
                                                       f"Request made: {r['id']}"),
-               Refusal("request.create", target=f"seal:{seal}"))
+               Refusal("request.create", target=target))
 
     @request.command("list")
     def list_(user: str = AS, status: str = typer.Option(None),
@@ -188,6 +201,15 @@ def _step(text: str) -> PolicyStep:
     return PolicyStep(name, required, None, tuple(value.split(",")), hours)
 
 
+def _requested_seal(c: Context, p: Principal, seal: str | None) -> SealRecord | None:
+    if seal is None:
+        return None
+    found = find_seal(c.repos, seal)
+    p.owns(found.org_id, "seal", seal, seal_not_found(seal))
+    return found
+
+
 def _full(c: Context, request: UseRequestRecord) -> Json:
-    return request_dict(request, c.clock.now(), c.repos.decisions_of(request.id),
-                        c.repos.tickets_of(request.id))
+    return {**request_dict(request, c.clock.now(), c.repos.decisions_of(request.id),
+                           c.repos.tickets_of(request.id)),
+            "template_id": request.template_id, "template_version": request.template_version}

@@ -17,14 +17,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from openseal.bootstrap import Wiring
+from openseal.bootstrap import Context, Wiring
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.ltv import checked_level
+from openseal.core.templates.apply import refuse_mixing
+from openseal.core.templates.service import find_template
 from openseal.errors import Conflict, InvalidInput
 from openseal.interfaces.cli import batch_worker
 from openseal.interfaces.cli.batch_journal import CSV_NAME, Journal
@@ -40,27 +43,29 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     def batch(
         in_dir: Path = typer.Argument(..., metavar="IN_DIR"),
         out_dir: Path = typer.Option(..., "-o", "--out", metavar="OUT_DIR"),
-        seal: str = typer.Option(..., help="Seal id or name"),
+        seal: str = typer.Option(None, help="Seal id or name"),
+        template: str = typer.Option(None, "--template", help="A document template (id or "
+                                     "name) instead of --seal: its seals, positions, level"),
         workers: int = typer.Option(2, "--workers", min=1, max=64),
         page: int = typer.Option(1, help="Page number, from 1"),
         x: float = typer.Option(None, help="mm from the page's left edge"),
         y: float = typer.Option(None, help="mm from the page's bottom edge"),
-        level: str = typer.Option("B-T", "--level", help="PAdES level: B-T | B-LT | B-LTA"),
+        level: str = typer.Option(None, "--level", help="PAdES level: B-T (default) | B-LT "
+                                                        "| B-LTA"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal every *.pdf of IN_DIR into OUT_DIR (same names), as the trusted operator.
         Resumable: run the same command again after an interruption; each document is
         sealed once. Exit 0 when all are sealed, 1 when any failed."""
         with translated_errors(as_json):
-            level = checked_level(level)
+            _exclusive(seal, template, page, x, y, level)
             files = _inputs(in_dir, out_dir)
             w = wiring()
             w.require_schema()
-            found = w.run(lambda c: find_seal(c.repos, seal))
+            base = w.run(lambda c: _base_task(c, seal, template, page, x, y, level))
             journal = Journal(out_dir)
             with _folder_locks(journal):
-                tasks = [Task(str(f), str(out_dir), found.id, found.org_id, page, x, y,
-                              level) for f in files]
+                tasks = [replace(base, infile=str(f), out_dir=str(out_dir)) for f in files]
                 results = _run(tasks, workers, out_dir, show=not as_json
                                and sys.stderr.isatty())
             summary = _summary(results, out_dir)
@@ -70,6 +75,32 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         else:
             _print_human(summary)
         raise typer.Exit(1 if summary["failed"] else 0)
+
+
+def _exclusive(seal: str | None, template: str | None, page: int, x: float | None,
+               y: float | None, level: str | None) -> None:
+    """Either --seal (with its position and level) or --template, which says all that."""
+    if template is None:
+        if seal is None:
+            raise InvalidInput("SEAL_REQUIRED", "请用 --seal 指定印章，或用 --template 指定模板",
+                               "Give a seal (--seal) or a template (--template)",
+                               field="seal")
+        return
+    given = {"--seal": seal is not None, "--page": page != 1, "--x": x is not None,
+             "--y": y is not None, "--level": level is not None}
+    refuse_mixing([name for name, on in given.items() if on])
+
+
+def _base_task(c: Context, seal: str | None, template: str | None, page: int,
+               x: float | None, y: float | None, level: str | None) -> Task:
+    """The task every document gets (file names apart)."""
+    if template is not None:
+        t = find_template(c.repos, template)
+        return Task("", "", t.stamps[-1].seal_id, t.org_id, 1, None, None, t.level, t.id,
+                    t.version)
+    assert seal is not None
+    found = find_seal(c.repos, seal)
+    return Task("", "", found.id, found.org_id, page, x, y, checked_level(level))
 
 
 def _inputs(in_dir: Path, out_dir: Path) -> list[Path]:

@@ -30,7 +30,8 @@ from openseal.core.audit.recorder import Actor
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
-from openseal.errors import OpenSealError
+from openseal.core.templates.apply import seal_with_template, template_steps
+from openseal.errors import Conflict, OpenSealError
 from openseal.interfaces.cli.batch_journal import Journal, batch_key, sha256_file
 from openseal.interfaces.cli.operator import operator, os_user
 from openseal.interfaces.cli.output import lang
@@ -49,9 +50,17 @@ class Task:
     x: float | None
     y: float | None
     level: str
+    template_id: str | None = None  # then seal_id is its last stamp's seal
+    template_version: int | None = None
 
     def options(self) -> dict[str, Any]:
-        return {"page": self.page, "x": self.x, "y": self.y, "level": self.level}
+        """What makes a document's sealing this one (in its batch key and journal): a
+        changed template is another sealing, not work already done."""
+        base = {"page": self.page, "x": self.x, "y": self.y, "level": self.level}
+        if self.template_id is None:
+            return base
+        return {**base, "template": self.template_id,
+                "template_version": self.template_version}
 
 
 class _State:
@@ -109,11 +118,12 @@ def process(task: Task) -> dict[str, Any]:
         return _error(task, "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
 
 
-def _committed(sha_out: str, sha_in: str, seal_id: str) -> str | None:
-    """The id of the committed sealed document whose output has ``sha_out``, if any."""
+def _committed(sha_out: str, sha_in: str | None, seal_id: str) -> str | None:
+    """The id of the committed sealed document whose output has ``sha_out``, if any
+    (``sha_in`` None: several seals, the last one's input is an intermediate revision)."""
     def look(c: Context) -> str | None:
         for record in c.repos.find_issued([sha_out]):
-            if record.input_sha256 == sha_in and record.seal_id == seal_id:
+            if sha_in in (None, record.input_sha256) and record.seal_id == seal_id:
                 return record.id
         return None
     with _state.wiring.context() as ctx:
@@ -132,9 +142,11 @@ def _process(task: Task) -> dict[str, Any]:
 
     def done(status: str, doc_id: str | None, sha_out: str) -> dict[str, Any]:
         if status != "already" or journal.read(key) is None:
-            journal.write(key, {"file": infile.name, "document_id": doc_id,
-                                "sha256_in": sha_in, "sha256_out": sha_out,
-                                "seal_id": task.seal_id, **task.options()})
+            entry = {"file": infile.name, "document_id": doc_id, "sha256_in": sha_in,
+                     "sha256_out": sha_out, "seal_id": task.seal_id, **task.options()}
+            journal.write(key, entry)
+            if task.template_id is not None:  # which version made this output, by file
+                journal.write(_template_key(task, sha_in), entry)
         return _result(task, status, document_id=doc_id, sha256_in=sha_in,
                        sha256_out=sha_out)
 
@@ -149,12 +161,19 @@ def _process(task: Task) -> dict[str, Any]:
                       document_id=entry["document_id"], sha256_in=sha_in)
     staged = journal.staged_path(key)
     if staged.exists():
-        resolved = _resolve_staged(journal, key, out, sha_in, task.seal_id)
+        resolved = _resolve_staged(journal, key, out, _first_input(task, sha_in),
+                                   task.seal_id)
         if resolved is not None:
             return done("recovered", *resolved)
     if out.exists():
         sha_out = sha256_file(out)
-        doc_id = _committed(sha_out, sha_in, task.seal_id)
+        older = _older_template(journal, task, sha_in, sha_out)
+        if older is not None:
+            return _error(task, "TEMPLATE_CHANGED", f"{out} was sealed with version {older} "
+                          f"of the template, now version {task.template_version}; it is not "
+                          "replaced (move it away to seal the document anew)",
+                          sha256_in=sha_in)
+        doc_id = _committed(sha_out, _first_input(task, sha_in), task.seal_id)
         if doc_id is None:
             return _error(task, "OUTPUT_EXISTS", f"{out} exists and was not made by this "
                           "batch; it is not replaced", sha256_in=sha_in)
@@ -162,7 +181,29 @@ def _process(task: Task) -> dict[str, Any]:
     return _seal(task, pdf, sha_in, key, journal, out, done)
 
 
-def _resolve_staged(journal: Journal, key: str, out: Path, sha_in: str,
+def _template_key(task: Task, sha_in: str) -> str:
+    """The journal key of "this input, this output name, this template" at any version."""
+    return batch_key(sha_in, f"template:{task.template_id}", Path(task.infile).name, {})
+
+
+def _older_template(journal: Journal, task: Task, sha_in: str, sha_out: str) -> int | None:
+    """The template version that made the output in place, when it is another one."""
+    if task.template_id is None:
+        return None
+    entry = journal.read(_template_key(task, sha_in))
+    if entry is None or entry.get("sha256_out") != sha_out:
+        return None
+    version = entry.get("template_version")
+    return None if version == task.template_version else int(version or 0)
+
+
+def _first_input(task: Task, sha_in: str) -> str | None:
+    """The input digest the last record carries: None when a template's several seals make
+    it an intermediate revision."""
+    return sha_in if task.template_id is None else None
+
+
+def _resolve_staged(journal: Journal, key: str, out: Path, sha_in: str | None,
                     seal_id: str) -> tuple[str, str] | None:
     """A staged file left by a killed run: published when its record committed, else
     deleted (its transaction rolled back)."""
@@ -181,23 +222,27 @@ def _seal(task: Task, pdf: bytes, sha_in: str, key: str, journal: Journal, out: 
     request = SealRequest(Placement(task.page, task.x, task.y, None), None, None)
 
     def use_case(c: Context) -> SealedDocument:
-        sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, _state.cache,
-                               task.seal_id, pdf, request, audit=c.audit,
-                               principal=operator(task.org_id), level=task.level)
+        if task.template_id is not None:
+            sealed = _with_template(c, task, pdf)
+        else:
+            sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, _state.cache,
+                                   task.seal_id, pdf, request, audit=c.audit,
+                                   principal=operator(task.org_id), level=task.level)
         journal.stage(key, sealed.pdf)  # durable BEFORE the commit
         _crash("staged")
         return sealed
 
     refusal = Refusal("seal.use", target=f"seal:{task.seal_id}", org_id=task.org_id,
                       details={"input_sha256": sha_in, "file": Path(task.infile).name,
-                               "batch": True})
+                               "batch": True, "template": task.template_id})
     _state.sealed += 1
     try:
         sealed = _state.wiring.run(use_case, refusal)
     except BaseException:
         # Rolled back, or a commit whose outcome is unknown: the database decides.
         if journal.staged_path(key).exists():
-            resolved = _resolve_staged(journal, key, out, sha_in, task.seal_id)
+            resolved = _resolve_staged(journal, key, out, _first_input(task, sha_in),
+                                       task.seal_id)
             if resolved is not None:
                 return done("sealed", *resolved)
         raise
@@ -205,3 +250,17 @@ def _seal(task: Task, pdf: bytes, sha_in: str, key: str, journal: Journal, out: 
     journal.publish(key, out)
     _crash("renamed")
     return done("sealed", sealed.record.id, sealed.record.output_sha256)
+
+
+def _with_template(c: Context, task: Task, pdf: bytes) -> SealedDocument:
+    """The template's stamps, if it is still the version the batch started with."""
+    assert task.template_id is not None
+    who = operator(task.org_id)
+    plan = template_steps(c.repos, who, task.template_id)
+    if plan.version != task.template_version:
+        raise Conflict("TEMPLATE_CHANGED", "批量盖章期间模板已被修改，请重新运行",
+                       "The template changed during the batch; run it again",
+                       field="template")
+    return seal_with_template(c.repos, c.pki, c.keystore, c.clock, _state.cache, plan, pdf,
+                              audit=c.audit, principal=who,
+                              qr_base=c.settings.certificate_url)[-1]

@@ -22,7 +22,10 @@ from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
 from openseal.core.signing.several import left_fields, plan, seal_several
+from openseal.core.templates.apply import refuse_mixing, seal_with_template, template_steps
+from openseal.core.templates.service import find_template
 from openseal.core.verification import VerificationReport, verify_pdf
+from openseal.core.verification.as_of import validation_time
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.errors import InvalidInput
 from openseal.interfaces.cli.files import StagedFile, write_atomically
@@ -37,8 +40,11 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @app.command()
     def sign(
         infile: Path = typer.Argument(..., metavar="IN.pdf"),
-        seal: list[str] = typer.Option(..., help="Seal id or name; repeat for several seals, "
-                                                 "applied in this order"),
+        seal: list[str] = typer.Option(None, help="Seal id or name; repeat for several "
+                                                  "seals, applied in this order"),
+        template: str = typer.Option(None, "--template", help="A document template (id or "
+                                     "name): its seals, positions, category, level and QR "
+                                     "setting, instead of --seal and positions"),
         out: Path = typer.Option(..., "-o", "--out"),
         page: int = typer.Option(1, help="Page number, from 1"),
         x: float = typer.Option(None, help="mm from the page's left edge"),
@@ -50,7 +56,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                                               "seals as its requester, once"),
         qr: bool = typer.Option(False, "--qr", help="A QR code beside the seal linking to "
                                                     "the document's public verification page"),
-        level: str = typer.Option("B-T", "--level", help="PAdES level: B-T | B-LT | B-LTA"),
+        level: str = typer.Option(None, "--level", help="PAdES level: B-T (default) | B-LT "
+                                                        "| B-LTA"),
         keyword: str = typer.Option(None, help="Centre the seal on this text, e.g. "
                                                "甲方（盖章） (then --page/--x/--y are ignored)"),
         occurrence: str = typer.Option("first", help="Which occurrences of --keyword: "
@@ -88,8 +95,17 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             staged: list[StagedFile] = []
             results: list[SealedDocument] = []  # with several seals: each one's record
 
+            given = _given_options(seal, at, certify, leave, page, x, y, size, keyword,
+                                   occurrence, offset_x, offset_y, cross, pages, edge,
+                                   cross_y, level, qr, reason, location)
+
             def use_case(c: Context) -> SealedDocument:
-                if len(seal) > 1 or at:
+                if template is not None:
+                    done = _templated(c, template, pdf, ticket, category, given)
+                    staged.append(StagedFile(out, done[-1].pdf))
+                    results.extend(done if len(done) > 1 else [])
+                    return done[-1]
+                if len(_seals_given(seal)) > 1 or at:
                     return several(c)
                 found = find_seal(c.repos, seal[0])
                 who = operator(found.org_id) if ticket is None else requester(c, ticket)
@@ -116,7 +132,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                 results.extend(done)
                 return done[-1]
 
-            refusal = Refusal("seal.use", target="seal:" + ",".join(seal), details={
+            target = f"template:{template}" if template else "seal:" + ",".join(seal or [])
+            refusal = Refusal("seal.use", target=target, details={
                 "input_sha256": hashlib.sha256(pdf).hexdigest(), "file": infile.name,
                 "ticket": ticket})
             try:
@@ -141,22 +158,67 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                                         help="Also write the report as a PDF signed by this "
                                              "instance's report key"),
         report_lang: str = typer.Option(None, "--lang", help="Language: zh or en"),
+        at: str = typer.Option(None, "--at", metavar="TIME",
+                               help="Verify as of this time (ISO 8601, e.g. "
+                                    "2036-01-01T00:00:00Z); default: now"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Verify a signed PDF. Exit 0 VALID, 1 INVALID, 2 INDETERMINATE."""
         with translated_errors(as_json):
+            now = None if at is None else validation_time(at)
             data = read_input(file)
             roots = [cert for path in trust or [] for cert in load_pem_certificates(
                 read_input(path))]
             own, test_roots, crls = _own_roots(wiring)
             report = verify_pdf(data, trust_roots=roots + own, filename=str(file),
-                                policy=local_revocation_policy(crls), test_roots=test_roots)
+                                policy=local_revocation_policy(crls), test_roots=test_roots,
+                                now=now)
             _record_verification(wiring, report.to_dict())
             if report_pdf is not None:
                 _write_report_pdf(wiring, report, data, report_pdf, report_lang or lang())
             emit(report.to_dict(), as_json,
                  lambda: typer.echo(report.summary(report_lang or lang())))
         raise typer.Exit(VERIFY_EXIT[report.verdict])
+
+
+def _given_options(seal: list[str] | None, at: list[str] | None, certify: bool,
+                   leave: list[str] | None, page: int, x: float | None, y: float | None,
+                   size: float | None, keyword: str | None, occurrence: str, offset_x: float,
+                   offset_y: float, cross: bool, pages: str | None, edge: str,
+                   cross_y: float | None, level: str | None, qr: bool, reason: str | None,
+                   location: str | None) -> list[str]:
+    """The seal and position options given (a template says all of these itself)."""
+    given = {"--seal": bool(seal), "--at": bool(at), "--certify": certify,
+             "--leave": bool(leave), "--page": page != 1, "--x": x is not None,
+             "--y": y is not None, "--size": size is not None, "--keyword": keyword is not None,
+             "--occurrence": occurrence != "first", "--offset-x": offset_x != 0,
+             "--offset-y": offset_y != 0, "--cross-page": cross, "--pages": pages is not None,
+             "--edge": edge != "right", "--cross-y": cross_y is not None,
+             "--level": level is not None, "--qr": qr, "--reason": reason is not None,
+             "--location": location is not None}
+    return [name for name, on in given.items() if on]
+
+
+def _seals_given(seal: list[str] | None) -> list[str]:
+    if not seal:
+        raise InvalidInput("SEAL_REQUIRED", "请用 --seal 指定印章，或用 --template 指定模板",
+                           "Give a seal (--seal) or a template (--template)", field="seal")
+    return seal
+
+
+def _templated(c: Context, ref: str, pdf: bytes, ticket: str | None, category: str | None,
+               given: list[str]) -> list[SealedDocument]:
+    """The template's stamps, as the operator of its organisation (with a ticket: the
+    ticket's stamp only, as its requester)."""
+    refuse_mixing(given)
+    found = find_template(c.repos, ref)
+    if category is not None and category != found.category:
+        refuse_mixing(["--category"])
+    who = operator(found.org_id) if ticket is None else requester(c, ticket)
+    return seal_with_template(c.repos, c.pki, c.keystore, c.clock, _sealers,
+                              template_steps(c.repos, who, found.id), pdf, audit=c.audit,
+                              principal=who, ticket_id=ticket,
+                              qr_base=c.settings.certificate_url)
 
 
 def requester(c: Context, ticket_id: str) -> Principal:

@@ -16,7 +16,8 @@ from openseal.core.governance.request_views import inbox, list_requests, readabl
 from openseal.core.governance.requests import RequestForm, create_request, withdraw_request
 from openseal.core.governance.tickets import ticket_not_found
 from openseal.core.records import UseRequestRecord
-from openseal.errors import NotFound
+from openseal.core.templates.apply import request_terms
+from openseal.errors import InvalidInput, NotFound
 from openseal.interfaces.api.approval_schemas import (
     CommentBody,
     DecidedOut,
@@ -60,25 +61,39 @@ def put_policy(seal_id: str, body: PolicyBody, p: Principal = Depends(caller),
 @router.post("/requests", response_model=RequestOut, status_code=201)
 async def make_request(
     files: list[UploadFile] = File(..., description="The PDF(s) to be sealed"),
-    seal_id: str = Form(..., max_length=64),
+    seal_id: str | None = Form(None, max_length=64, description="The seal (with a "
+                               "template: one of its seals, needed if it has several)"),
     purpose: str = Form(..., max_length=500),
     copies: int = Form(1, ge=1, le=20),
     category: str | None = Form(None, max_length=50),
+    template_id: str | None = Form(None, max_length=64, description="A document template: "
+                                   "its category, and its approval steps if it has some"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
 ) -> RequestOut:
-    """Ask to use a seal (用印申请) for these documents; each is bound by its SHA-256."""
+    """Ask to use a seal (用印申请) for these documents; each is bound by its SHA-256.
+
+    With ``template_id`` the request follows the template: its category, and its approval
+    steps and hours when it has a policy (400 ``TEMPLATE_SEAL_AMBIGUOUS`` /
+    ``TEMPLATE_SEAL_NOT_IN_TEMPLATE`` when ``seal_id`` does not pick one of its seals)."""
     limit = w.settings.max_upload_bytes
     uploads = [await receive(f, limit) for f in files[:MAX_FILES + 1]]
 
     def run(c: Context) -> RequestOut:
         p.require("seals:request")
-        seal = own_seal(c, p, seal_id)
+        chosen, kind, terms = (seal_id, category, None) if template_id is None else \
+            request_terms(c.repos, p, template_id, seal_id, category)
+        if chosen is None:
+            raise InvalidInput("SEAL_REQUIRED", "请指定印章（seal_id）或模板（template_id）",
+                               "Give a seal (seal_id) or a template (template_id)",
+                               field="seal_id")
+        seal = own_seal(c, p, chosen)
         form = RequestForm(purpose, tuple((u.filename, u.content()) for u in uploads),
-                           copies, category)
+                           copies, kind, terms)
         made = create_request(c.repos, c.clock, c.documents, p, seal, form, audit=c.audit)
         return RequestOut.of(made, c.clock.now())
 
-    refusal = Refusal("request.create", target=f"seal:{seal_id}", org_id=p.org_id,
+    target = f"template:{template_id}" if template_id else f"seal:{seal_id}"
+    refusal = Refusal("request.create", target=target, org_id=p.org_id,
                       details={"files": [u.filename[:200] for u in uploads]})
     return w.run(run, refusal, p.actor())
 

@@ -22,6 +22,7 @@ from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
 from openseal.core.signing.several import left_fields, plan, seal_several
+from openseal.core.templates.apply import refuse_mixing, seal_with_template, template_steps
 from openseal.errors import InvalidInput, NotFound
 from openseal.interfaces.api.auth import caller
 from openseal.interfaces.api.deps import wiring
@@ -58,8 +59,12 @@ def may_list_documents(p: Principal) -> None:
 @router.post("/seal", response_class=Response, responses=SEALED_PDF)
 async def seal_pdf(
     file: UploadFile = File(..., description="The PDF to seal"),
-    seal_id: list[str] = Form(..., max_length=10, description="Seal id; repeat it for "
-                              "several seals, applied in this order (each its own signature)"),
+    seal_id: list[str] | None = Form(None, max_length=10, description="Seal id; repeat it "
+                                     "for several seals, applied in this order (each its own "
+                                     "signature). Required unless template_id is given"),
+    template_id: str | None = Form(None, max_length=64, description="A document template "
+                                   "of your organisation: its seals, positions, category, "
+                                   "level and QR setting (then no seal_id nor position)"),
     seal_ids: list[str] | None = Form(None, max_length=10,
                                       description="Further seals, after those in seal_id"),
     at: list[str] | None = Form(None, max_length=10, description="PAGE:X:Y (mm) for each "
@@ -82,7 +87,7 @@ async def seal_pdf(
                                           "exactly the approved document, once"),
     qr: bool = Form(False, description="Add a QR code beside the seal linking to the "
                                        "document's public page (OPENSEAL_PUBLIC_URL/v/{id})"),
-    level: str = Form("B-T", max_length=6, description="PAdES level: B-T (default), B-LT "
+    level: str | None = Form(None, max_length=6, description="PAdES level: B-T (default), B-LT "
                                                        "(+ validation data), B-LTA (+ document "
                                                        "timestamp)"),
     keyword: str | None = Form(None, max_length=100, description="Centre the seal on this "
@@ -115,11 +120,30 @@ async def seal_pdf(
     or nothing (the answer is the last PDF; the header names the last record). ``certify``:
     the first seal certifies (DocMDP P=2; 409 ``ALREADY_SIGNED`` on a signed document) and
     leaves empty signature fields for the others and for ``leave`` (see docs/stamping.md).
+
+    ``template_id`` instead of seals and positions: the template's stamps in order, with
+    its category, level and QR setting (see docs/templates.md); with a ``ticket``, only the
+    stamp of the ticket's seal. 400 ``TEMPLATE_WITH_OPTIONS`` if seals or positions are
+    given too; 404 ``TEMPLATE_NOT_FOUND`` for a template not of your organisation.
     """
     upload = await receive(file, w.settings.max_upload_bytes)
-    refs = [*seal_id, *(seal_ids or [])]
+    refs = [*(seal_id or []), *(seal_ids or [])]
+    options = {"seal_id": bool(refs), "at": bool(at), "certify": certify, "leave": bool(leave),
+               "page": page != 1, "x": x is not None, "y": y is not None,
+               "size": size is not None, "keyword": keyword is not None,
+               "occurrence": occurrence != "first", "offset_x": offset_x != 0,
+               "offset_y": offset_y != 0, "cross_page": cross_page, "pages": pages is not None,
+               "edge": edge != "right", "cross_y": cross_y is not None,
+               "level": level is not None, "qr": qr, "reason": reason is not None,
+               "location": location is not None}
 
     def run(c: Context) -> SealedDocument:
+        if template_id is not None:
+            return templated(c, template_id)
+        if not refs:
+            raise InvalidInput("SEAL_REQUIRED", "请指定印章（seal_id）或模板（template_id）",
+                               "Give a seal (seal_id) or a template (template_id)",
+                               field="seal_id")
         request = SealRequest(  # in here, so a refused option is audited as a refusal
             Placement(page, x, y, size), reason, location, keyword=keyword,
             occurrence=occurrence, offset_mm=(offset_x, offset_y),
@@ -138,6 +162,17 @@ async def seal_pdf(
                              qr_base=w.settings.certificate_url if qr else None,
                              level=level)
 
+    def templated(c: Context, ref: str) -> SealedDocument:
+        """The template's stamps (with a ticket: only the ticket's seal's)."""
+        refuse_mixing([name for name, given in options.items() if given])
+        p.require("seals:request" if ticket else "seals:use")
+        plan = template_steps(c.repos, p, ref)
+        if category is not None and category != plan.category:
+            refuse_mixing(["category"])
+        return seal_with_template(c.repos, c.pki, c.keystore, c.clock, cache, plan,
+                                  upload.content(), audit=c.audit, principal=p,
+                                  ticket_id=ticket, qr_base=w.settings.certificate_url)[-1]
+
     def several(c: Context, request: SealRequest) -> SealedDocument:
         """Each seal in turn, all in this one transaction (no tickets: one seal each)."""
         if ticket:
@@ -151,7 +186,8 @@ async def seal_pdf(
                             qr_base=w.settings.certificate_url if qr else None,
                             level=level)[-1]
 
-    refusal = Refusal("seal.use", target="seal:" + ",".join(refs), org_id=p.org_id,
+    target = f"template:{template_id}" if template_id else "seal:" + ",".join(refs)
+    refusal = Refusal("seal.use", target=target, org_id=p.org_id,
                       details={**upload.details(), "page": page, "ticket": ticket})
     done = await run_in_threadpool(w.run, run, refusal, p.actor())
     return Response(done.pdf, media_type="application/pdf", headers={

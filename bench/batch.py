@@ -3,13 +3,18 @@
 N one-page contracts (1,000; quick: 100), each with its own number, are sealed three ways
 in the same run, on the same bench instance (same key, certificate, TSA and appearance):
 
-* ``openseal batch IN -o OUT --seal S --workers 2 --json``, the real command as a process,
-  timed from its start to its exit. A 1-document batch first measures the start-up.
+* ``openseal batch IN -o OUT --seal S --workers 2 --json``, the real command as a process:
+  its sealing phase (``sealing_seconds`` of its summary: from starting the workers to the
+  last result) and, for information, from its start to its exit (Python start-up and
+  imports included). A 1-document batch first measures the start-up.
 * a plain pyHanko loop (bench.workers' standard use) over the same files in 1 process;
 * the same loop split over 2 processes (for information: the per-core comparison).
 
-Every figure counts only if the outputs check out (bench/batch_checks.py). Ratio = OpenSeal
-docs/s / 1-process pyHanko loop docs/s; the full mode fails (exit 1) below ``GATE``.
+Every figure counts only if the outputs check out (bench/batch_checks.py). The gated ratio
+compares like with like, documents per second from the first document to the last: the
+command's sealing phase (its worker start-up included) / the 1-process pyHanko loop (its
+set-up and warm-up excluded); the full mode fails (exit 1) below ``GATE``. The ratio from
+process start to exit is reported beside it.
 Results: a printed table and bench/results/batch.json. The working folder
 (bench/results/batch-*) is deleted after a successful run unless ``--keep``.
 """
@@ -51,8 +56,8 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(work, ignore_errors=True)
     (RESULTS / "batch.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print_report(report)
-    if mode == "full" and report["ratio"]["docs_per_s"] < GATE:
-        raise SystemExit(f"gate: {report['ratio']['docs_per_s']}x < {GATE}x")
+    if mode == "full" and report["ratio"]["sealing"] < GATE:
+        raise SystemExit(f"gate: {report['ratio']['sealing']}x < {GATE}x")
 
 
 def run(mode: str, work: Path) -> dict[str, Any]:
@@ -86,7 +91,8 @@ def _start_folder(work: Path, number: int) -> Path:
 def _ratios(figures: dict[str, dict[str, Any]]) -> dict[str, float]:
     ours, loop, loop_2 = (figures[k] for k in ("openseal", "pyhanko_1_proc",
                                                 "pyhanko_2_procs"))
-    return {"docs_per_s": round(ours["docs_per_s"] / loop["docs_per_s"], 1),
+    return {"sealing": round(ours["sealing_docs_per_s"] / loop["docs_per_s"], 1),
+            "docs_per_s": round(ours["docs_per_s"] / loop["docs_per_s"], 1),
             "vs_pyhanko_2_procs": round(ours["docs_per_s"] / loop_2["docs_per_s"], 1),
             "cpu_time": round(loop["cpu_ms_per_doc"] / ours["cpu_ms_per_doc"], 1)}
 

@@ -52,8 +52,10 @@ def openseal_batch(bench: BenchHome, in_dir: Path, out_dir: Path,
     summary = json.loads(done.stdout)
     if summary["sealed"] != docs or summary["total"] != docs:
         raise SystemExit(f"openseal batch sealed {summary['sealed']} of {docs}")
+    sealing = float(summary["sealing_seconds"])
     return {"workers": workers, "docs": docs, "seconds": round(seconds, 3),
-            "docs_per_s": round(docs / seconds, 1),
+            "docs_per_s": round(docs / seconds, 1), "sealing_seconds": sealing,
+            "sealing_docs_per_s": round(docs / sealing, 1),
             "cpu_ms_per_doc": round(1000 * cpu / docs, 2)}
 
 

@@ -39,8 +39,8 @@ def test_D1_kill9_during_batch_then_resume_seals_each_document_once(
             interrupted = [e for e in summary(done)["errors"]
                            if e["error"] == "BATCH_INTERRUPTED"]
             assert interrupted, done.stdout
-        if "committed" in hook:
-            assert list(journal.glob("*.pdf.part")), "a committed output stays staged"
+        if hook == "1:committed:all":  # 30 documents on 2 workers: groups of 3
+            assert list(journal.glob("group-*.stage")), "a committed group stays staged"
 
     final = run_batch(instance, in_dir, out_dir, "--workers", "2")
     assert final.returncode == 0, final.stdout + final.stderr
@@ -99,3 +99,34 @@ def test_D1_each_crash_window_is_closed_on_resume(point: str, status: str,
         report = verify_pdf((out_dir / name).read_bytes(), trust_roots=instance.roots)
         assert report.verdict == "VALID", name
     assert not list(out_dir.rglob("*.part"))
+
+
+@pytest.mark.parametrize("point,status", [("committed", "recovered"), ("renamed", "recovered"),
+                                          ("staged", "sealed")])
+def test_D1_each_crash_window_of_a_group_is_closed_on_resume(point: str, status: str,
+                                                             tmp_path: Path) -> None:
+    """Eight documents on one worker go in groups of two, one transaction each. The whole
+    batch is killed in the second group at ``point``: the group file stays, and the rerun
+    puts back and journals a committed group (whether or not its outputs were placed) or
+    seals a rolled-back one; the registry holds exactly one sealing of each document."""
+    instance = make_instance(tmp_path / "home")
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    inputs = write_pdfs(in_dir, 8)
+    env = batch_env(instance, OPENSEAL_BATCH_CRASH_AFTER=f"3:{point}:all")
+    crashed = run_batch(instance, in_dir, out_dir, "--workers", "1", env=env)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stdout + crashed.stderr
+    assert len(list((out_dir / ".openseal-batch").glob("group-*.stage"))) == 2
+    assert (out_dir / "doc-002.pdf").exists() == (point == "renamed")
+    assert len(seal_uses(instance)) == (2 if point == "staged" else 4)
+
+    resumed = summary(run_batch(instance, in_dir, out_dir, "--workers", "1"))
+    by_file = {d["file"]: d["status"] for d in resumed["documents"]}
+    assert by_file == {"doc-000.pdf": "already", "doc-001.pdf": "already",
+                       "doc-002.pdf": status, "doc-003.pdf": status,
+                       **{f"doc-00{n}.pdf": "sealed" for n in range(4, 8)}}
+    uses = Counter(d["input_sha256"] for d in seal_uses(instance))
+    assert uses == Counter(hashlib.sha256(data).hexdigest() for data in inputs.values())
+    for name in inputs:
+        report = verify_pdf((out_dir / name).read_bytes(), trust_roots=instance.roots)
+        assert report.verdict == "VALID", name
+    assert not list(out_dir.rglob("*.part")) and not list(out_dir.rglob("*.stage"))

@@ -112,6 +112,11 @@ class PdfSealer:
         done = self.seal_document(pdf, request)
         return done.pdf, done.field_name
 
+    @property
+    def cert_serial(self) -> str:
+        """Hex serial of the certificate this sealer signs with."""
+        return f"{self._signer.signing_cert.serial_number:x}"
+
     def seal_document(self, pdf: bytes, request: SealRequest) -> Sealed:
         """``seal``, with the warnings about the document (inert content worth knowing)."""
         writer, content = open_checked(pdf)

@@ -90,6 +90,7 @@ class PreparedSeal:
     warnings: tuple[str, ...]
     category: str | None
     level: str
+    cert_serial: str  # of the certificate that signed
 
 
 def seal_document(
@@ -114,13 +115,14 @@ def prepare_seal(
     repos: ApprovalRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
     cache: SealerCache, seal_ref: str, pdf: bytes, request: SealRequest, *,
     principal: Principal, category: str | None = None, ticket_id: str | None = None,
-    qr_base: str | None = None, level: str | None = None,
+    qr_base: str | None = None, level: str | None = None, seal: SealRecord | None = None,
 ) -> PreparedSeal:
     """The first half of ``seal_document``: authorise (reads only) and seal in memory.
     Nothing is written, so a batch can prepare many documents before it takes the
-    database's write lock to record them all (``record_seal``, which checks again)."""
+    database's write lock to record them all (``record_seal``, which checks again).
+    ``seal``: the seal ``seal_ref`` names, when the caller read it in this transaction."""
     level = checked_level(level)
-    seal = find_seal(repos, seal_ref)
+    seal = seal if seal is not None and seal.id == seal_ref else find_seal(repos, seal_ref)
     digest = hashlib.sha256(pdf).hexdigest()
     ticket, permission = None, "seals:use" if ticket_id is None else "seals:request"
     if ticket_id is None:
@@ -138,11 +140,12 @@ def prepare_seal(
     document_id = str(uuid.uuid4())
     if qr_base is not None:
         request = replace(request, qr_url=f"{qr_base.rstrip('/')}/v/{document_id}")
-    done = cache.get(seal, pki, keystore).seal_document(pdf, request)
+    sealer = cache.get(seal, pki, keystore)
+    done = sealer.seal_document(pdf, request)
     sealed = _at_level(done.pdf, done.field_name, level, pki)
     return PreparedSeal(seal, principal, grant, permission, ticket, document_id, digest,
                         sealed, done.field_name, done.page, tuple(done.warnings), category,
-                        level)
+                        level, sealer.cert_serial)
 
 
 def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: PreparedSeal,
@@ -162,7 +165,7 @@ def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: P
     audit.record("seal.use", org_id=seal.org_id, target=f"seal:{seal.id}", details={
         "document": record.id, "input_sha256": record.input_sha256,
         "output_sha256": record.output_sha256, "field": p.field_name,
-        "cert_serial": pki.certificate_serial(seal.cert_id),
+        "cert_serial": p.cert_serial,
         "timestamp_serial": timestamp_serial(p.pdf), "page": p.page,
         "grant": p.grant.id if p.grant else None, "category": p.category,
         "warnings": list(p.warnings), "level": p.level,

@@ -12,12 +12,14 @@ import io
 import json
 import multiprocessing
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import replace
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +32,14 @@ from openseal.core.templates.apply import refuse_mixing
 from openseal.core.templates.service import find_template
 from openseal.errors import Conflict, InvalidInput
 from openseal.interfaces.cli import batch_worker
+from openseal.interfaces.cli.batch_group_worker import process_group
+from openseal.interfaces.cli.batch_groups import StagedOutput, settle
 from openseal.interfaces.cli.batch_journal import CSV_NAME, Journal
 from openseal.interfaces.cli.batch_worker import Task
 from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.output import translated_errors
 
+GROUP_MAX = 32  # documents per transaction
 CSV_FIELDS = ("file", "status", "document_id", "sha256_in", "sha256_out", "error")
 
 
@@ -65,10 +70,16 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             base = w.run(lambda c: _base_task(c, seal, template, page, x, y, level))
             journal = Journal(out_dir)
             with _folder_locks(journal):
+                recovered = settle(journal, lambda entry: _committed(w, entry))
                 tasks = [replace(base, infile=str(f), out_dir=str(out_dir)) for f in files]
+                w.engine.dispose()  # no connection of ours crosses into a worker
+                started = time.monotonic()
                 results = _run(tasks, workers, out_dir, show=not as_json
                                and sys.stderr.isatty())
-            summary = _summary(results, out_dir)
+                seconds = time.monotonic() - started
+                recovered += settle(journal, lambda entry: _committed(w, entry))
+            results = [_as_recovered(r) if r["file"] in recovered else r for r in results]
+            summary = _summary(results, out_dir, seconds)
             write_atomically(out_dir / CSV_NAME, _csv(results))
         if as_json:
             typer.echo(json.dumps(summary, ensure_ascii=False))
@@ -101,6 +112,31 @@ def _base_task(c: Context, seal: str | None, template: str | None, page: int,
     assert seal is not None
     found = find_seal(c.repos, seal)
     return Task("", "", found.id, found.org_id, page, x, y, checked_level(level))
+
+
+def _committed(w: Wiring, entry: StagedOutput) -> bool:
+    """Whether the group file's document committed: the database's answer."""
+    def look(c: Context) -> bool:
+        return any(r.seal_id == entry.seal_id and r.input_sha256 == entry.sha256_in
+                   for r in c.repos.find_issued([entry.sha256_out]))
+    return w.run(look)
+
+
+def _as_recovered(result: dict[str, Any]) -> dict[str, Any]:
+    """Sealed by an interrupted run (or in this one, with the commit's outcome unknown to
+    its worker), put in place now."""
+    if result["status"] not in ("already", "error"):
+        return result
+    return {**result, "status": "recovered", "error": None, "message": None}
+
+
+def groups(tasks: list[Task], workers: int) -> list[list[int]]:
+    """Task indexes by group: documents of one seal share a transaction (up to GROUP_MAX,
+    at least 4 groups per worker so the work spreads); a template's go one by one."""
+    size = max(1, min(GROUP_MAX, len(tasks) // (workers * 4)))
+    if tasks and tasks[0].template_id is not None:
+        size = 1
+    return [list(range(i, min(i + size, len(tasks)))) for i in range(0, len(tasks), size)]
 
 
 def _inputs(in_dir: Path, out_dir: Path) -> list[Path]:
@@ -136,23 +172,37 @@ def _run(tasks: list[Task], workers: int, out_dir: Path, show: bool) -> list[dic
     results: dict[int, dict[str, Any]] = {}
     if not tasks:
         return []
-    context = multiprocessing.get_context("spawn")
-    with _progress(len(tasks), show) as advance, ProcessPoolExecutor(
-            max_workers=min(workers, len(tasks)), mp_context=context,
-            initializer=batch_worker.start, initargs=(str(out_dir),)) as pool:
-        futures: dict[Future[dict[str, Any]], int] = {
-            pool.submit(batch_worker.process, task): i for i, task in enumerate(tasks)}
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_start_method(),
+                             initializer=batch_worker.start, initargs=(str(out_dir),)) as pool, \
+            _submitted(pool, tasks, workers) as futures, \
+            _progress(len(tasks), show) as advance:  # its thread starts after the workers
         try:
             for future in as_completed(futures):
-                i = futures[future]
+                group = futures[future]
                 try:
-                    results[i] = future.result()
+                    results.update(zip(group, future.result(), strict=True))
                 except BrokenProcessPool:
-                    results[i] = _interrupted(tasks[i])
-                advance()
+                    results.update((i, _interrupted(tasks[i])) for i in group)
+                advance(len(group))
         except BrokenProcessPool:
             pass
     return [results.get(i) or _interrupted(task) for i, task in enumerate(tasks)]
+
+
+@contextmanager
+def _submitted(pool: ProcessPoolExecutor, tasks: list[Task], workers: int
+               ) -> Iterator[dict[Future[list[dict[str, Any]]], list[int]]]:
+    yield {pool.submit(process_group, [tasks[i] for i in group]): group
+           for group in groups(tasks, workers)}
+
+
+def _start_method() -> BaseContext:
+    """Workers forked from this process (its modules already imported: no second start-up
+    of a second or more) when that is safe: on Linux, with no other thread running; else
+    spawned afresh."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _interrupted(task: Task) -> dict[str, Any]:
@@ -162,9 +212,9 @@ def _interrupted(task: Task) -> dict[str, Any]:
 
 
 @contextmanager
-def _progress(total: int, show: bool) -> Iterator[Callable[[], None]]:
+def _progress(total: int, show: bool) -> Iterator[Callable[[int], None]]:
     if not show:
-        yield lambda: None
+        yield lambda n: None
         return
     from rich.console import Console
     from rich.progress import (
@@ -182,17 +232,19 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[], None]]:
     with Progress(*columns, console=Console(stderr=True)) as progress:
         bar = progress.add_task("batch", total=total, rate="-")
 
-        def advance() -> None:
-            done = progress.tasks[0].completed + 1
+        def advance(n: int) -> None:
+            done = progress.tasks[0].completed + n
             rate = done / max(time.monotonic() - started, 1e-6)
-            progress.update(bar, advance=1, rate=f"{rate:.1f}")
+            progress.update(bar, advance=n, rate=f"{rate:.1f}")
         yield advance
 
 
-def _summary(results: list[dict[str, Any]], out_dir: Path) -> dict[str, Any]:
+def _summary(results: list[dict[str, Any]], out_dir: Path, seconds: float
+             ) -> dict[str, Any]:
     count = {s: sum(1 for r in results if r["status"] == s)
              for s in ("sealed", "recovered", "already", "error")}
     return {"total": len(results), "sealed": count["sealed"],
+            "sealing_seconds": round(seconds, 3),  # the workers' part: start-up excluded
             "recovered": count["recovered"], "already": count["already"],
             "failed": count["error"], "csv": str(out_dir / CSV_NAME),
             "errors": [{"file": r["file"], "error": r["error"], "message": r["message"]}

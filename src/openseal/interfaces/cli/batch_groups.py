@@ -42,6 +42,7 @@ class StagedOutput:
     seal_id: str
     document_id: str
     size: int
+    options: dict[str, Any]
 
 
 def stage_group(journal: Journal, outputs: list[tuple[StagedOutput, bytes]]) -> Path:
@@ -85,10 +86,10 @@ def place_output(out: Path, data: bytes) -> None:
     os.replace(tmp, out)
 
 
-def journal_entry(entry: StagedOutput, options: dict[str, Any]) -> dict[str, Any]:
+def journal_entry(entry: StagedOutput) -> dict[str, Any]:
     return {"file": entry.file, "document_id": entry.document_id,
             "sha256_in": entry.sha256_in, "sha256_out": entry.sha256_out,
-            "seal_id": entry.seal_id, **options}
+            "seal_id": entry.seal_id, **entry.options}
 
 
 def group_files(journal: Journal) -> Iterator[Path]:
@@ -96,18 +97,19 @@ def group_files(journal: Journal) -> Iterator[Path]:
         yield from sorted(journal.dir.glob(f"group-*{SUFFIX}"))
 
 
-def settle(journal: Journal, committed: Callable[[StagedOutput], bool],
-           options: Callable[[StagedOutput], dict[str, Any]]) -> int:
+def settle(journal: Journal, committed: Callable[[StagedOutput], bool]) -> list[str]:
     """Make every committed output of every group file whole and journalled, then delete
-    the group files (after one ``os.sync()``). Returns how many outputs were put back."""
+    the group files (after one ``os.sync()``). Returns the files put back or journalled
+    now (their documents were sealed by a run that was interrupted)."""
     files = list(group_files(journal))
     if not files:
-        return 0
+        return []
     os.sync()  # what the last run wrote after its commits is on disk before we look
-    restored = 0
+    restored = []
     for path in files:
         for entry, data in read_group(path) or []:
-            restored += _settle_one(journal, entry, data, committed, options)
+            if _settle_one(journal, entry, data, committed):
+                restored.append(entry.file)
     os.sync()
     for path in files:
         path.unlink(missing_ok=True)
@@ -116,15 +118,14 @@ def settle(journal: Journal, committed: Callable[[StagedOutput], bool],
 
 
 def _settle_one(journal: Journal, entry: StagedOutput, data: bytes,
-                committed: Callable[[StagedOutput], bool],
-                options: Callable[[StagedOutput], dict[str, Any]]) -> int:
+                committed: Callable[[StagedOutput], bool]) -> bool:
     out = journal.out_dir / entry.file
     in_place = out.is_file() and sha256_file(out) == entry.sha256_out
     if in_place and journal.read(entry.key) is not None:
-        return 0
+        return False
     if not committed(entry):
-        return 0  # rolled back: nothing of it may appear
+        return False  # rolled back: nothing of it may appear
     if not in_place:
         place_output(out, data)
-    journal.write(entry.key, journal_entry(entry, options(entry)))
-    return 1
+    journal.write(entry.key, journal_entry(entry))
+    return True

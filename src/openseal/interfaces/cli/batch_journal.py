@@ -89,15 +89,24 @@ class Journal:
         except (OSError, ValueError):
             return None
 
-    def write(self, key: str, entry: dict[str, Any]) -> None:
+    def write(self, key: str, entry: dict[str, Any], sync: bool = True) -> None:
+        """Atomically; durable on return unless ``sync`` is False (a group's entries: the
+        group file keeps what they say until it is settled)."""
         tmp = self.dir / f".{key}.{secrets.token_hex(4)}.json.part"
-        _write_synced(tmp, json.dumps(entry, ensure_ascii=False, sort_keys=True).encode())
+        data = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+        if sync:
+            _write_synced(tmp, data)
+        else:
+            tmp.write_bytes(data)
         os.replace(tmp, self.entry_path(key))
-        fsync_dir(self.dir)
+        if sync:
+            fsync_dir(self.dir)
 
     def clean_stray_entries(self) -> None:
         """Half-written journal entries of a killed run (only with both locks held)."""
         for stray in self.dir.glob(".*.json.part"):
+            stray.unlink(missing_ok=True)
+        for stray in self.out_dir.glob(".*.pdf.*.part"):  # an output half placed
             stray.unlink(missing_ok=True)
 
     def lock(self, name: str, shared: bool = False, wait: bool = True) -> IO[bytes] | None:

@@ -70,7 +70,7 @@ class _State:
     lock: IO[bytes] | None = None
 
 
-_state = _State()
+state = _State()
 
 
 def start(out_dir: str) -> None:
@@ -83,17 +83,24 @@ def start(out_dir: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)  # an orphan never keeps sealing
 
     threading.Thread(target=watchdog, daemon=True).start()
-    _state.lock = Journal(Path(out_dir)).lock("workers.lock", shared=True)
-    _state.wiring = Wiring(Settings(), actor=Actor(f"cli:{os_user()}"))
-    _state.cache = SealerCache()
+    state.lock = Journal(Path(out_dir)).lock("workers.lock", shared=True)
+    state.wiring = Wiring(Settings(), actor=Actor(f"cli:{os_user()}"))
+    state.cache = SealerCache()
 
 
-def _crash(point: str) -> None:
+def request_of(task: Task) -> SealRequest:
+    return SealRequest(Placement(task.page, task.x, task.y, None), None, None)
+
+
+def crash(point: str, first: int | None = None) -> None:
+    """Tests only: die at ``point`` when the n-th document of this worker is among those
+    from ``first`` to the last one counted (a group's documents)."""
     hook = os.environ.get(CRASH_ENV)
     if not hook:
         return
     n, where, *rest = hook.split(":")
-    if where == point and _state.sealed == int(n):
+    if where == point and (state.sealed if first is None else first) <= int(n) <= \
+            state.sealed:
         if rest == ["all"]:
             os.kill(os.getppid(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -105,7 +112,7 @@ def _result(task: Task, status: str, **fields: Any) -> dict[str, Any]:
     return {**base, **fields}
 
 
-def _error(task: Task, code: str, message: str, **fields: Any) -> dict[str, Any]:
+def error_result(task: Task, code: str, message: str, **fields: Any) -> dict[str, Any]:
     return _result(task, "error", error=code, message=message, **fields)
 
 
@@ -113,9 +120,9 @@ def process(task: Task) -> dict[str, Any]:
     try:
         return _process(task)
     except OpenSealError as exc:
-        return _error(task, exc.code, exc.message(lang()))
+        return error_result(task, exc.code, exc.message(lang()))
     except Exception as exc:  # noqa: BLE001 - one document's failure never stops the batch
-        return _error(task, "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
+        return error_result(task, "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
 
 
 def _committed(sha_out: str, sha_in: str | None, seal_id: str) -> str | None:
@@ -126,16 +133,37 @@ def _committed(sha_out: str, sha_in: str | None, seal_id: str) -> str | None:
             if sha_in in (None, record.input_sha256) and record.seal_id == seal_id:
                 return record.id
         return None
-    with _state.wiring.context() as ctx:
+    with state.wiring.context() as ctx:
         return look(ctx)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A document the checks found still to be sealed."""
+    task: Task
+    pdf: bytes
+    sha_in: str
+    key: str
+    journal: Journal
+    out: Path
+    done: Callable[[str, str | None, str], dict[str, Any]]
+
+
 def _process(task: Task) -> dict[str, Any]:
+    checked = precheck(task)
+    if isinstance(checked, Pending):
+        return seal_pending(checked)
+    return checked
+
+
+def precheck(task: Task) -> dict[str, Any] | Pending:
+    """Steps 1-3 of the module docstring: the document's result when it needs no sealing,
+    else what sealing it takes."""
     infile, out_dir = Path(task.infile), Path(task.out_dir)
     try:
         pdf = infile.read_bytes()
     except OSError as exc:
-        return _error(task, "FILE_UNREADABLE", f"Cannot read {infile}: {exc.strerror}")
+        return error_result(task, "FILE_UNREADABLE", f"Cannot read {infile}: {exc.strerror}")
     sha_in = hashlib.sha256(pdf).hexdigest()
     key = batch_key(sha_in, task.seal_id, infile.name, task.options())
     journal, out = Journal(out_dir), out_dir / infile.name
@@ -155,7 +183,7 @@ def _process(task: Task) -> dict[str, Any]:
         if out.is_file() and sha256_file(out) == entry["sha256_out"]:
             return _result(task, "already", document_id=entry["document_id"],
                            sha256_in=sha_in, sha256_out=entry["sha256_out"])
-        return _error(task, "OUTPUT_MISSING", f"{infile.name} was sealed (document "
+        return error_result(task, "OUTPUT_MISSING", f"{infile.name} was sealed (document "
                       f"{entry['document_id']}) but {out} is missing or changed; not sealed "
                       f"again (delete {journal.entry_path(key)} to seal it anew)",
                       document_id=entry["document_id"], sha256_in=sha_in)
@@ -169,16 +197,16 @@ def _process(task: Task) -> dict[str, Any]:
         sha_out = sha256_file(out)
         older = _older_template(journal, task, sha_in, sha_out)
         if older is not None:
-            return _error(task, "TEMPLATE_CHANGED", f"{out} was sealed with version {older} "
+            return error_result(task, "TEMPLATE_CHANGED", f"{out} was sealed with version {older} "
                           f"of the template, now version {task.template_version}; it is not "
                           "replaced (move it away to seal the document anew)",
                           sha256_in=sha_in)
         doc_id = _committed(sha_out, _first_input(task, sha_in), task.seal_id)
         if doc_id is None:
-            return _error(task, "OUTPUT_EXISTS", f"{out} exists and was not made by this "
+            return error_result(task, "OUTPUT_EXISTS", f"{out} exists and was not made by this "
                           "batch; it is not replaced", sha256_in=sha_in)
         return done("already", doc_id, sha_out)
-    return _seal(task, pdf, sha_in, key, journal, out, done)
+    return Pending(task, pdf, sha_in, key, journal, out, done)
 
 
 def _template_key(task: Task, sha_in: str) -> str:
@@ -217,27 +245,29 @@ def _resolve_staged(journal: Journal, key: str, out: Path, sha_in: str | None,
     return doc_id, sha_out
 
 
-def _seal(task: Task, pdf: bytes, sha_in: str, key: str, journal: Journal, out: Path,
-          done: Callable[[str, str | None, str], dict[str, Any]]) -> dict[str, Any]:
-    request = SealRequest(Placement(task.page, task.x, task.y, None), None, None)
+def seal_pending(p: Pending) -> dict[str, Any]:
+    """Step 4 for one document: its own transaction."""
+    task, pdf, sha_in, key, journal, out, done = (p.task, p.pdf, p.sha_in, p.key, p.journal,
+                                                  p.out, p.done)
+    request = request_of(task)
 
     def use_case(c: Context) -> SealedDocument:
         if task.template_id is not None:
             sealed = _with_template(c, task, pdf)
         else:
-            sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, _state.cache,
+            sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, state.cache,
                                    task.seal_id, pdf, request, audit=c.audit,
                                    principal=operator(task.org_id), level=task.level)
         journal.stage(key, sealed.pdf)  # durable BEFORE the commit
-        _crash("staged")
+        crash("staged")
         return sealed
 
     refusal = Refusal("seal.use", target=f"seal:{task.seal_id}", org_id=task.org_id,
                       details={"input_sha256": sha_in, "file": Path(task.infile).name,
                                "batch": True, "template": task.template_id})
-    _state.sealed += 1
+    state.sealed += 1
     try:
-        sealed = _state.wiring.run(use_case, refusal)
+        sealed = state.wiring.run(use_case, refusal)
     except BaseException:
         # Rolled back, or a commit whose outcome is unknown: the database decides.
         if journal.staged_path(key).exists():
@@ -246,9 +276,9 @@ def _seal(task: Task, pdf: bytes, sha_in: str, key: str, journal: Journal, out: 
             if resolved is not None:
                 return done("sealed", *resolved)
         raise
-    _crash("committed")
+    crash("committed")
     journal.publish(key, out)
-    _crash("renamed")
+    crash("renamed")
     return done("sealed", sealed.record.id, sealed.record.output_sha256)
 
 
@@ -261,6 +291,6 @@ def _with_template(c: Context, task: Task, pdf: bytes) -> SealedDocument:
         raise Conflict("TEMPLATE_CHANGED", "批量盖章期间模板已被修改，请重新运行",
                        "The template changed during the batch; run it again",
                        field="template")
-    return seal_with_template(c.repos, c.pki, c.keystore, c.clock, _state.cache, plan, pdf,
+    return seal_with_template(c.repos, c.pki, c.keystore, c.clock, state.cache, plan, pdf,
                               audit=c.audit, principal=who,
                               qr_base=c.settings.certificate_url)[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,45 @@ from tests.support.pg import postgres_database
 from tests.support.tools import missing
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+
+# Hundreds of tests start Python processes (`openseal` commands, servers, batch and verifier
+# workers). With PYTHONDONTWRITEBYTECODE set (as in some CI shells) each of them compiles
+# every module it imports again. Their bytecode goes to a cache outside the source tree
+# instead (git-ignored); what the processes run is the same.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(ROOT / ".pytest_cache" / "pycache"))
+    sys.pycache_prefix = os.environ["PYTHONPYCACHEPREFIX"]
+    sys.dont_write_bytecode = False
+
+# Modules with the longest tests (minutes of subprocesses, servers, whole worlds) run
+# first, whole and in their own order, so that pytest-xdist does not start one of them last
+# while the other workers sit idle. The rest keep their collection order.
+SLOW_FIRST = (
+    "tests/acceptance/test_D1_kill9_during_batch.py",
+    "tests/interfaces/test_cli_reviews.py",
+    "tests/interfaces/test_batch_cli.py",
+    "tests/interfaces/test_cli_accounts.py",
+    "tests/acceptance/test_C1_bola_matrix.py",
+    "tests/interfaces/test_cli.py",
+    "tests/interfaces/test_api_grants.py",
+    "tests/interfaces/test_cli_approvals.py",
+    "tests/interfaces/test_cli_audit.py",
+    "tests/acceptance/test_E2_verify_flood_fairness.py",
+    "tests/unit/audit/test_verify_log.py",
+    "tests/acceptance/test_A2_shadow_corpus.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        path = Path(item.path)
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else ""
+        return rank.get(name, len(rank))
+
+    items.sort(key=key)  # stable: within a module, and for the rest, the order is kept
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,11 @@ def _tst_info(pdf: bytes) -> tsp.TSTInfo:
     return token["content"]["encap_content_info"]["content"].parsed
 
 
+def _reencoded(value):  # type: ignore[no-untyped-def]
+    """A fresh copy of ``value`` made from asn1crypto's own encoding of it (untagged)."""
+    return type(value).load(value.untag().dump(force=True))
+
+
 def test_sealed_document_validates_with_pyhanko(
     sealing_instance: TestInstance, sample_pdf: bytes
 ) -> None:
@@ -82,7 +87,11 @@ def test_each_document_gets_its_own_timestamp(
 def test_preencoded_signed_data_equals_asn1crypto_encoding(
     sealing_instance: TestInstance, sample_pdf: bytes
 ) -> None:
-    """The DER joined from pre-encoded parts is what asn1crypto would encode itself."""
+    """The DER joined from pre-encoded parts is what asn1crypto would encode itself.
+
+    Every parsed input is re-encoded by asn1crypto (``dump(force=True)``) once, on its own,
+    and the expected structure is built from those encodings: the same bytes as a forced
+    dump of the whole tree, which re-encodes the nested values over and over (a minute)."""
     signer_info = _last_signature(sealing_instance.seal(sample_pdf)).signer_info
     with sealing_instance.wiring.context() as c:
         seal = sealing_instance.seals["contract"]
@@ -94,16 +103,17 @@ def test_preencoded_signed_data_equals_asn1crypto_encoding(
     expected = cms.ContentInfo({"content_type": "signed_data", "content": {
         "version": "v1", "digest_algorithms": [{"algorithm": "sha256"}],
         "encap_content_info": {"content_type": "data"},
-        "certificates": [cms.CertificateChoices(name="certificate", value=x)
+        "certificates": [cms.CertificateChoices(name="certificate", value=_reencoded(x))
                          for x in (cert, *chain)],
         "signer_infos": [{
             "version": "v1", "sid": {"issuer_and_serial_number": {
-                "issuer": cert.issuer, "serial_number": cert.serial_number}},
+                "issuer": _reencoded(cert.issuer), "serial_number": cert.serial_number}},
             "digest_algorithm": {"algorithm": "sha256"},
-            "signed_attrs": cms.CMSAttributes.load(attrs.dump()),
-            "signature_algorithm": signer_info["signature_algorithm"],
-            "signature": b"sig", "unsigned_attrs": signer_info["unsigned_attrs"]}]}})
-    assert got.dump() == expected.dump(force=True)
+            "signed_attrs": _reencoded(cms.CMSAttributes.load(attrs.dump())),
+            "signature_algorithm": _reencoded(signer_info["signature_algorithm"]),
+            "signature": b"sig",
+            "unsigned_attrs": _reencoded(signer_info["unsigned_attrs"])}]}})
+    assert got.dump() == expected.dump()
     assert simple_cms_attribute("message_digest", digest).dump() in attrs.dump()
 
 

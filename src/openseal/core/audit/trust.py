@@ -15,8 +15,6 @@ from asn1crypto import cms, x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
-from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
 from openseal.core.aio import run_sync
@@ -99,6 +97,10 @@ def _signature_ok(cert: x509.Certificate, payload: bytes, signature: bytes) -> b
 
 async def _timestamp_ok(cp: Checkpoint, roots: Sequence[x509.Certificate],
                         moment: datetime) -> bool:
+    # pyhanko.sign is heavy to import; every CLI command imports this module, few use this
+    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+    from pyhanko.sign.validation.status import TimestampSignatureStatus
+
     expected = hashlib.sha256(cp.signature).digest()
     try:
         info = cms.ContentInfo.load(cp.timestamp_token)

@@ -42,6 +42,7 @@ SLOW_FIRST = (
     "tests/acceptance/test_E2_verify_flood_fairness.py",
     "tests/unit/audit/test_verify_log.py",
     "tests/acceptance/test_A2_shadow_corpus.py",
+    "tests/browser/test_public_verify_browser.py",
 )
 
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     """Where outsiders reach this instance (OPENSEAL_PUBLIC_URL): new certificates' CRL
     distribution point and OCSP address. Unset: ``base_url``."""
     instance_name: str = "OpenSeal"
+    docs_url: str | None = None
+    """Where the user manual is published (OPENSEAL_DOCS_URL): console help links go to
+    ``<docs_url>/<page>.md#<section>``. Unset: /help, rendered from docs/manual/."""
     audit_checkpoint_every: int = 100
     audit_checkpoint_seconds: int = 3600
     audit_witness_dir: Path | None = None

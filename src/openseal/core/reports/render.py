@@ -127,7 +127,7 @@ class _Inspected:
 def render_document(data: bytes) -> RenderedDocument | None:
     """Thumbnails of ``data`` with the seals outlined; None if it cannot be read."""
     try:
-        inspected = _inspect(data)
+        inspected = inspect_document(data)
     except Exception:  # noqa: BLE001 - a damaged document gets no thumbnails
         _log.info("no thumbnails: pyHanko cannot read the document", exc_info=True)
         return None
@@ -142,7 +142,7 @@ def render_document(data: bytes) -> RenderedDocument | None:
 
 
 # --------------------------------------------------------------------------- pyHanko side
-def _inspect(data: bytes) -> _Inspected | None:
+def inspect_document(data: bytes) -> _Inspected | None:
     quiet_tracebacks()
     opened = open_pdf(data)
     reader = opened.reader
@@ -348,7 +348,7 @@ def _render(inspected: _Inspected) -> RenderedDocument | None:
             try:
                 areas = [a for a in inspected.areas if a.page == number]
                 late = time.monotonic() - started > TIME_BUDGET
-                images.append(_page_image(page, number, areas, inspected, late, seals))
+                images.append(page_image(page, number, areas, inspected, late, seals))
             finally:
                 page.close()
         return RenderedDocument(max(count, 0), tuple(images), inspected.areas, seals)
@@ -356,7 +356,7 @@ def _render(inspected: _Inspected) -> RenderedDocument | None:
         document.close()
 
 
-def _page_image(page: Any, number: int, areas: list[SealArea], inspected: _Inspected,
+def page_image(page: Any, number: int, areas: list[SealArea], inspected: _Inspected,
                 late: bool, seals: dict[str, bytes]) -> PageImage:
     width, height = (float(v) for v in page.get_size())
     if not (math.isfinite(width) and math.isfinite(height)) or width < 1 or height < 1:

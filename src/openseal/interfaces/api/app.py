@@ -31,7 +31,7 @@ from openseal.interfaces.api.routes import (
     verify,
     verify_report,
 )
-from openseal.interfaces.web import pages
+from openseal.interfaces.web import pages, site
 
 
 def create_app(wiring: Wiring | None = None) -> FastAPI:
@@ -54,6 +54,7 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
                    reviews.router, templates.router, batch_jobs.router,
                    verify_report.router, pages.router):
         app.include_router(router)
+    site.install(app)  # the console, /static and the pages' security headers
     batch_runner.install(app)  # resumes unfinished batch jobs on startup
     return app
 

@@ -69,8 +69,9 @@ STATUS_BY_CODE = {"NOT_A_PDF": 415, "UPLOAD_TOO_LARGE": 413, "NOT_INITIALISED": 
 
 
 def language(request: Request) -> str:
-    """``?lang=`` (the pages' switch) first, then Accept-Language; Chinese by default."""
-    accepted = (request.query_params.get("lang")
+    """``?lang=`` (the pages' switch) first, then the pages' ``lang`` cookie, then
+    Accept-Language; Chinese by default."""
+    accepted = (request.query_params.get("lang") or request.cookies.get("lang")
                 or request.headers.get("accept-language", "zh")).lower()
     return "en" if accepted.startswith("en") else "zh"
 

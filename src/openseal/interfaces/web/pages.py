@@ -4,12 +4,8 @@ code links to: the registry entry, and a comparison with the holder's copy). No 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from openseal.bootstrap import Wiring
 from openseal.core.registry.issued import ISSUED, ISSUED_PLUS_BYTES, RegistryMatch, registry_entry
@@ -18,40 +14,29 @@ from openseal.core.verification.report import iso_utc
 from openseal.errors import InvalidInput
 from openseal.interfaces.api.deps import anonymous, read_upload, wiring
 from openseal.interfaces.api.verifying import Checked, check_upload
-from openseal.interfaces.web.i18n import language, words
+from openseal.interfaces.web.i18n import N_, language, text
+from openseal.interfaces.web.rendering import render
 from openseal.interfaces.web.verdicts import headline
 
 router = APIRouter(include_in_schema=False)
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]))
 _TONE = {"valid": "valid", "changed": "warn", "unknown_signer": "warn", "other": "warn"}
-_VERDICT_WORDS = {"zh": {"VALID": "有效", "INVALID": "无效", "INDETERMINATE": "无法确定"},
-                  "en": {"VALID": "valid", "INVALID": "invalid",
-                         "INDETERMINATE": "indeterminate"}}
-PAGE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                           "form-action 'self'; frame-ancestors 'none'",
-                "Referrer-Policy": "no-referrer"}
-
-
-def render(name: str, lang: str, status: int = 200, **values: Any) -> HTMLResponse:
-    page = _templates.get_template(name).render(lang=lang, t=words(lang), **values)
-    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
+_VERDICT_WORDS = {"VALID": N_("valid"), "INVALID": N_("invalid"),
+                  "INDETERMINATE": N_("indeterminate")}
 
 
 @router.get("/verify", response_class=HTMLResponse)
 def verify_page(request: Request) -> HTMLResponse:
-    lang = language(request)
-    return render("verify.html", lang, page_title=words(lang)["title"], action="/verify")
+    return render(request, "verify.html",
+                  page_title=text(language(request), "Verify an electronic seal"),
+                  action="/verify")
 
 
 @router.post("/verify", response_class=HTMLResponse)
 async def verify_upload(request: Request, file: UploadFile = File(...),
                         w: Wiring = Depends(wiring)) -> HTMLResponse:
-    lang = language(request)
     data = await read_upload(file, w.settings.max_upload_bytes)
     checked = await check_upload(request, w, data, file.filename, anonymous(request))
-    return _report(checked, lang)
+    return _report(request, checked)
 
 
 @router.post("/verify/revision")
@@ -70,10 +55,9 @@ async def signed_revision(request: Request, file: UploadFile = File(...),
 @router.get("/v/{document_id}", response_class=HTMLResponse)
 def document_page(document_id: str, request: Request, w: Wiring = Depends(wiring)
                   ) -> HTMLResponse:
-    lang = language(request)
     entry = w.run(lambda c: registry_entry(c.repos, document_id), actor=anonymous(request))
-    return render("document.html", lang, page_title=f"#{document_id}", entry=entry,
-                  entry_text=entry.sentence(lang), action=f"/v/{document_id}")
+    return render(request, "document.html", page_title=f"#{document_id}", entry=entry,
+                  entry_text=entry.sentence(language(request)), action=f"/v/{document_id}")
 
 
 @router.post("/v/{document_id}", response_class=HTMLResponse)
@@ -84,26 +68,28 @@ async def compare_copy(document_id: str, request: Request, file: UploadFile = Fi
     w.run(lambda c: registry_entry(c.repos, document_id), actor=anonymous(request))
     data = await read_upload(file, w.settings.max_upload_bytes)
     checked = await check_upload(request, w, data, file.filename, anonymous(request))
-    return _report(checked, lang, _comparison(checked.registry, document_id, lang))
+    return _report(request, checked, _comparison(checked.registry, document_id, lang))
 
 
 def _comparison(match: RegistryMatch, document_id: str, lang: str) -> str:
-    t = words(lang)
     if match.document_id == document_id and match.status == ISSUED:
-        return t["copy_same"]
+        return text(lang, "Your copy is exactly the document issued.")
     if match.document_id == document_id and match.status == ISSUED_PLUS_BYTES:
-        return t["copy_plus"].format(n=match.added_bytes)
-    return t["copy_other"]
+        return text(lang, "Your copy is the document issued plus %(n)s bytes added after "
+                    "sealing.", n=match.added_bytes)
+    return text(lang, "Your copy is not this issued document.")
 
 
-def _report(checked: Checked, lang: str, comparison: str | None = None) -> HTMLResponse:
+def _report(request: Request, checked: Checked, comparison: str | None = None
+            ) -> HTMLResponse:
+    lang = language(request)
     report, registry = checked.report, checked.registry
     key, sentence = headline(report, lang)
-    return render("report.html", lang, page_title=sentence, report=report,
+    return render(request, "report.html", page_title=sentence, report=report,
                   registry=registry, registry_text=registry.sentence(lang),
                   headline=sentence, tone=_TONE.get(key, "bad"), comparison=comparison,
                   revision_end=signed_revision_end(checked, key),
-                  verdict_words=_VERDICT_WORDS[lang],
+                  verdict_words={k: text(lang, v) for k, v in _VERDICT_WORDS.items()},
                   describe=lambda code: describe(code, lang), iso=iso_utc)
 
 
@@ -123,13 +109,21 @@ def signed_revision_end(checked: Checked, key: str) -> int | None:
 PAGE_PATHS = ("/verify", "/v/")
 
 
-def error_page(request: Request, status: int, code: str, message: str,
-               headers: dict[str, str]) -> HTMLResponse | None:
-    """A refusal on a page, as a page in the visitor's language (None: not a page)."""
+def public_error_page(request: Request, status: int, code: str, message: str,
+                      headers: dict[str, str]) -> HTMLResponse | None:
+    """A refusal on a public page, as a page in the visitor's language (None: not one)."""
     path = request.url.path
     if not (path == "/verify" or path.startswith(PAGE_PATHS)):
         return None
-    lang = language(request)
-    page = render("error.html", lang, status, page_title=code, code=code, message=message)
+    page = render(request, "error.html", status, page_title=code, code=code, message=message)
     page.headers.update(headers)
     return page
+
+
+def error_page(request: Request, status: int, code: str, message: str,
+               headers: dict[str, str]) -> HTMLResponse | None:
+    """A refusal on any page (public or console), as a page; None: not a page."""
+    from openseal.interfaces.web.console.errors import console_error_page
+
+    return (public_error_page(request, status, code, message, headers)
+            or console_error_page(request, status, code, message, headers))

@@ -115,7 +115,7 @@ def test_the_cjk_font_covers_the_pages_chinese() -> None:
     """The font is cut to ``fontsubset.characters()`` (reading WOFF2 back needs brotli)."""
     font = ROOT / "src/openseal/interfaces/web/static/fonts/noto-sans-sc-gb1.woff2"
     assert font.read_bytes()[:4] == b"wOF2" and font.stat().st_size < 1_000_000
-    zh = read_po((i18n.LOCALE_DIR / "zh/LC_MESSAGES/messages.po").open("rb"), locale="zh")
+    zh = i18n.read_catalogue("zh")
     used = {ch for m in zh if m.id for ch in str(m.string) if ord(ch) > 0x2000}
     assert used - characters() == set()
 
@@ -137,8 +137,12 @@ def test_language_from_query_then_cookie_then_header(world: World) -> None:
 
 
 def _catalogue(lang: str) -> dict[str, str]:
-    path = i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    return {str(m.id): str(m.string) for m in read_po(path.open("rb"), locale=lang) if m.id}
+    """Every message of ``lang``; an id in two of its files is an error."""
+    ids: list[str] = []
+    for path in i18n.catalogue_files(lang):
+        ids += [str(m.id) for m in read_po(path.open("rb"), locale=lang) if m.id]
+    assert len(ids) == len(set(ids)), "a message id in two .po files"
+    return {str(m.id): str(m.string) for m in i18n.read_catalogue(lang) if m.id}
 
 
 def test_catalogues_are_complete_and_match_the_sources() -> None:

@@ -1,5 +1,6 @@
 """The pages' words: gettext catalogues with English message ids
-(``locale/<lang>/LC_MESSAGES/messages.po``), compiled in memory once per process (no build
+(``locale/<lang>/LC_MESSAGES/*.po``: ``messages.po`` and one file per console feature,
+merged), compiled in memory once per process (no build
 step), and how a request picks its language: ``?lang=``, then the ``lang`` cookie, then
 Accept-Language; Chinese by default.
 
@@ -15,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from fastapi import Request
@@ -40,14 +42,32 @@ class Catalogue(gettext.GNUTranslations):
         return super().ngettext(msgid1, msgid2, n)
 
 
+def catalogue_files(lang: str) -> list[Path]:
+    """``messages.po`` and one ``<feature>.po`` per console feature, all read as one."""
+    return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
+
+
+def read_catalogue(lang: str) -> Catalog:
+    """Every .po file of ``lang`` merged (a message id must be in one file only)."""
+    merged: Catalog | None = None
+    for path in catalogue_files(lang):
+        with path.open("rb") as fh:
+            po = read_po(fh, locale=lang)
+        if merged is None:
+            merged = po
+            continue
+        for message in po:
+            if message.id:
+                merged[message.id] = message
+    assert merged is not None, f"no catalogue for {lang}"
+    return merged
+
+
 @cache
 def catalogue(lang: str) -> Catalogue:
-    """The compiled catalogue of ``lang`` (read from its .po file once per process)."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as fh:
-        po = read_po(fh, locale=lang)
+    """The compiled catalogue of ``lang`` (read from its .po files once per process)."""
     compiled = io.BytesIO()
-    write_mo(compiled, po)
+    write_mo(compiled, read_catalogue(lang))
     compiled.seek(0)
     return Catalogue(compiled)
 

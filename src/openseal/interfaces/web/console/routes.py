@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from openseal.interfaces.web.console import account, errors, home, invitation, manual, signin
+from openseal.interfaces.web.console import (
+    account,
+    audit_log,
+    errors,
+    home,
+    invitation,
+    manual,
+    seals,
+    signin,
+    use_requests,
+)
+from openseal.interfaces.web.console.layout import NAV
 from openseal.interfaces.web.console.session import Redirect, Refused
 
 # Each feature's router; a new console feature adds its own here.
 ROUTERS: list[APIRouter] = [signin.router, home.router, account.router, invitation.router,
-                            manual.router]
+                            manual.router, seals.router, use_requests.router,
+                            audit_log.router]
+FEATURES = (seals, use_requests, audit_log)  # their NAV_ITEMS follow Home, in this order
 
 
 def install(app: FastAPI) -> None:
+    position = 1
+    for item in (item for feature in FEATURES for item in feature.NAV_ITEMS):
+        if item not in NAV:
+            NAV.insert(position, item)
+        position = NAV.index(item) + 1
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(Redirect, errors.redirect)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 
 from openseal.adapters.db.accounts_repository import SqlAccounts
 from openseal.adapters.db.anchors_repository import SqlAnchors
@@ -31,6 +31,8 @@ from openseal.core.records import (
     SealRecord,
 )
 from openseal.core.seals.model import SealDesign, SealType
+
+_INSERT_SEALED_DOCUMENT = insert(SealedDocumentRow.__table__)
 
 
 class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlReviews,
@@ -135,12 +137,14 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
 
     # sealed documents ---------------------------------------------------------------------
     def add_sealed_document(self, record: SealedDocumentRecord) -> None:
-        self.session.add(SealedDocumentRow(
+        """A plain INSERT (as the ORM's add and flush wrote it, without the bookkeeping),
+        after the session's pending changes, as the flush used to write them first."""
+        self.session.flush()
+        self.session.connection().execute(_INSERT_SEALED_DOCUMENT, dict(
             id=record.id, seal_id=record.seal_id, field_name=record.field_name,
             input_sha256=record.input_sha256, output_sha256=record.output_sha256,
             output_size=record.output_size, created_at=record.created_at,
             ticket_id=record.ticket_id))
-        self.session.flush()
 
     def get_sealed_document(self, doc_id: str) -> SealedDocumentRecord | None:
         row = self.session.get(SealedDocumentRow, doc_id)

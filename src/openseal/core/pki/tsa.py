@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from asn1crypto import cms, tsp, x509
 from pyhanko.sign.timestamps.api import TimeStamper
@@ -126,9 +127,34 @@ class InProcessTimeStamper(TimeStamper):
         return self._authority
 
 
+class RecordingTimeStamper(TimeStamper):
+    """A TimeStamper for ONE signature: asks ``inner`` and keeps the tokens it hands out,
+    so the signer's own timestamp is known without reading it back out of the output."""
+
+    def __init__(self, inner: TimeStamper) -> None:
+        super().__init__(include_nonce=inner.include_nonce)
+        self._inner = inner
+        self.tokens: list[cms.ContentInfo] = []
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = await self._inner.async_timestamp(message_digest, md_algorithm)
+        self.tokens.append(token)
+        return token
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        return await self._inner.async_request_tsa_response(req)
+
+    async def async_dummy_response(self, md_algorithm: str) -> cms.ContentInfo:
+        return await self._inner.async_dummy_response(md_algorithm)  # not a real token
+
+    def validation_paths(self, validation_context: Any) -> Any:
+        return self._inner.validation_paths(validation_context)
+
+
 def _failed() -> Unavailable:
     return Unavailable("TSA_UNAVAILABLE", "时间戳服务出错，未盖章",
                        "The timestamp authority failed; nothing was sealed")
 
 
-__all__ = ["TimestampAuthority", "InProcessTimeStamper", "TsaIdentity", "TSA_POLICY_OID"]
+__all__ = ["TimestampAuthority", "InProcessTimeStamper", "RecordingTimeStamper", "TsaIdentity",
+           "TSA_POLICY_OID"]

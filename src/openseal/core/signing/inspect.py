@@ -27,11 +27,15 @@ def timestamp_serial(sealed_pdf: bytes) -> str | None:
         signer = content["content"]["signer_infos"][0]
         for attr in signer["unsigned_attrs"]:
             if attr["type"].native == "signature_time_stamp_token":
-                token = attr["values"][0]
-                info = token["content"]["encap_content_info"]["content"].parsed
-                assert isinstance(info, tsp.TSTInfo)
-                return f"{info['serial_number'].native:x}"
+                return token_serial(attr["values"][0])
     except (ValueError, KeyError, TypeError, AssertionError):
         return None
     return None
+
+
+def token_serial(token: cms.ContentInfo) -> str:
+    """Hex serial of an RFC 3161 timestamp token (its TSTInfo's serialNumber)."""
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert isinstance(info, tsp.TSTInfo)
+    return f"{info['serial_number'].native:x}"
 

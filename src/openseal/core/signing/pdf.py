@@ -20,9 +20,11 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.api import TimeStamper
 
+from openseal.core.pki.tsa import RecordingTimeStamper
 from openseal.core.signing.appearance import SealImage, stamp_style
 from openseal.core.signing.approval import approval_attribute
 from openseal.core.signing.cross_page import CrossPage, draw_cross_page
+from openseal.core.signing.inspect import token_serial
 from openseal.core.signing.keyword import KeywordHit, chosen, find_keyword
 from openseal.core.signing.placement import Placement, centred_at, resolve_box, seal_size
 from openseal.core.signing.preflight import damaged_pdf, open_checked, page_box
@@ -85,6 +87,7 @@ class Sealed:
     field_name: str
     warnings: tuple[str, ...] = ()  # inert content worth knowing (see active_content)
     page: int = 1  # where the signature's own seal went (a keyword's page, if one was given)
+    timestamp_serial: str | None = None  # hex serial of the signature's timestamp token
 
 
 class PdfSealer:
@@ -103,6 +106,9 @@ class PdfSealer:
         self._style = stamp_style(image)
         self._timestamper = timestamper
         self._reserved = _reserve_size(signer)
+        cert = signer.signing_cert
+        assert cert is not None  # a KeyStoreSigner is always built with its certificate
+        self._cert_serial = f"{cert.serial_number:x}"
 
     def seal(self, pdf: bytes, request: SealRequest) -> tuple[bytes, str]:
         """Return the sealed PDF and the new signature field's name.
@@ -115,7 +121,7 @@ class PdfSealer:
     @property
     def cert_serial(self) -> str:
         """Hex serial of the certificate this sealer signs with."""
-        return f"{self._signer.signing_cert.serial_number:x}"
+        return self._cert_serial
 
     def seal_document(self, pdf: bytes, request: SealRequest) -> Sealed:
         """``seal``, with the warnings about the document (inert content worth knowing)."""
@@ -151,8 +157,9 @@ class PdfSealer:
             sig_field_name=field_name, on_page=placement.page - 1,
             box=box)  # type: ignore[arg-type]
         extra = () if request.approval is None else (approval_attribute(request.approval),)
+        stamps = RecordingTimeStamper(self._timestamper)
         pdf_signer = signers.PdfSigner(meta, signer=self._signer.with_attributes(extra),
-                                       timestamper=self._timestamper, stamp_style=style,
+                                       timestamper=stamps, stamp_style=style,
                                        new_field_spec=spec)
         reserved = self._reserved + 2 * sum(len(a) for a in extra)  # hex in /Contents
         out = io.BytesIO()
@@ -166,7 +173,8 @@ class PdfSealer:
                            f"Signing was refused: {exc}") from exc
         except _PARSE_FAULTS as exc:  # objects first read while signing can be broken too
             raise damaged_pdf() from exc
-        return Sealed(out.getvalue(), field_name, content.warnings, placement.page)
+        return Sealed(out.getvalue(), field_name, content.warnings, placement.page,
+                      _signature_timestamp(stamps))
 
     def _draw_extras(self, writer: IncrementalPdfFileWriter, pdf: bytes,
                      request: SealRequest, image: SealImage) -> Placement:
@@ -212,6 +220,17 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
         loop = asyncio.new_event_loop()
         _LOCAL.loop = loop
     return loop
+
+
+def _signature_timestamp(stamps: RecordingTimeStamper) -> str | None:
+    """The serial of the one token pyHanko asked for: the signature timestamp (B-T); None
+    (the caller reads it out of the output) for anything else."""
+    if len(stamps.tokens) != 1:
+        return None
+    try:
+        return token_serial(stamps.tokens[0])
+    except (ValueError, KeyError, TypeError, AssertionError):
+        return None
 
 
 def _reserve_size(signer: KeyStoreSigner) -> int:

@@ -91,6 +91,8 @@ class PreparedSeal:
     category: str | None
     level: str
     cert_serial: str  # of the certificate that signed
+    output_sha256: str
+    timestamp_serial: str | None  # of the signature's timestamp token
 
 
 def seal_document(
@@ -143,9 +145,13 @@ def prepare_seal(
     sealer = cache.get(seal, pki, keystore)
     done = sealer.seal_document(pdf, request)
     sealed = _at_level(done.pdf, done.field_name, level, pki)
+    # B-T: the token just made; a later level may add signatures: read back what is last.
+    stamp = done.timestamp_serial
+    if sealed is not done.pdf or stamp is None:
+        stamp = timestamp_serial(sealed)
     return PreparedSeal(seal, principal, grant, permission, ticket, document_id, digest,
                         sealed, done.field_name, done.page, tuple(done.warnings), category,
-                        level, sealer.cert_serial)
+                        level, sealer.cert_serial, hashlib.sha256(sealed).hexdigest(), stamp)
 
 
 def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: PreparedSeal,
@@ -157,7 +163,7 @@ def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: P
     spend_grant(repos, p.principal, p.grant, clock.now(), p.permission)
     record = SealedDocumentRecord(
         id=p.document_id, seal_id=seal.id, field_name=p.field_name,
-        input_sha256=p.input_sha256, output_sha256=hashlib.sha256(p.pdf).hexdigest(),
+        input_sha256=p.input_sha256, output_sha256=p.output_sha256,
         output_size=len(p.pdf), created_at=clock.now(), ticket_id=ticket.id if ticket else None)
     if ticket is not None:
         spend_ticket(repos, ticket, clock.now(), record.id)
@@ -166,7 +172,7 @@ def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: P
         "document": record.id, "input_sha256": record.input_sha256,
         "output_sha256": record.output_sha256, "field": p.field_name,
         "cert_serial": p.cert_serial,
-        "timestamp_serial": timestamp_serial(p.pdf), "page": p.page,
+        "timestamp_serial": p.timestamp_serial, "page": p.page,
         "grant": p.grant.id if p.grant else None, "category": p.category,
         "warnings": list(p.warnings), "level": p.level,
         **(_approval_details(ticket) if ticket else {})})

@@ -18,7 +18,6 @@ the end of the run, or by the next run after a crash.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +134,8 @@ def _prepared(c: Context, p: Pending, seal: SealRecord) -> PreparedSeal | None:
 
 
 def _staged(p: Pending, x: PreparedSeal) -> StagedOutput:
-    return StagedOutput(p.key, p.out.name, p.sha_in, hashlib.sha256(x.pdf).hexdigest(),
-                        x.seal.id, x.document_id, len(x.pdf), p.task.options())
+    return StagedOutput(p.key, p.out.name, p.sha_in, x.output_sha256, x.seal.id,
+                        x.document_id, len(x.pdf), p.task.options())
 
 
 def _journal_entry(p: Pending, s: SealedDocument) -> dict[str, Any]:

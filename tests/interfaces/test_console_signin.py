@@ -32,7 +32,7 @@ def console_world(home: Path) -> World:
         create_platform_admin(c.repos, c.accounts, c.clock, *ADMIN, audit=c.audit)
     world = World(wiring, clock)
     register(world, "A", *ORGS["A"])
-    for name in ("member-a", "enrolee-a", "changer-a", "hammered-a"):
+    for name in ("member-a", "enrolee-a", "changer-a", "hammered-a", "tamper-a"):
         invite(world, world.login("admin-a"), name, "seal_user")
     return world
 
@@ -154,8 +154,9 @@ def test_totp_enrolment_then_login_with_code_or_recovery_code(world: World) -> N
 
 
 def test_tampered_pending_step_is_refused(world: World) -> None:
+    _enrol(world, console_login(world, "tamper-a"))  # its own user: no order between tests
     http = world.client()
-    step = _post_login(http, "en", username="enrolee-a", password=PASSWORD)
+    step = _post_login(http, "en", username="tamper-a", password=PASSWORD)
     answer = http.post("/login", data={"csrf_token": csrf_of(step), "pending": "v1:AAAA",
                                        "code": "123456"})
     assert answer.status_code == 403 and "The login step has expired" in answer.text

@@ -200,9 +200,10 @@ def _print_admins(admins: list[tuple[str, str, str | None]], home: Path, host: s
     typer.echo(say("服务地址：", "Server: ") + f"{url}  (API docs: {url}/docs)")
     typer.echo(say("公开验证页面（上传盖章文件）：", "Public verification page (upload a sealed "
                    "file): ") + f"{url}/verify")
-    typer.echo(say(f"登录：在 {url}/docs 打开 POST /api/v1/auth/login，填入上面的用户名和密码",
-                   f"Log in: at {url}/docs use POST /api/v1/auth/login with a username and "
-                   "password above"))
+    typer.echo(say(f"网页控制台：{url}/login （用上面的用户名和密码登录）",
+                   f"Web console: {url}/login (log in with a username and password above)"))
+    typer.echo(say(f"接口登录：在 {url}/docs 打开 POST /api/v1/auth/login",
+                   f"API log-in: at {url}/docs use POST /api/v1/auth/login"))
     if not serving:
         typer.echo(say("启动服务：", "Start the server: ")
                    + f"OPENSEAL_HOME={home} {command} serve --host {host} --port {port}")

@@ -26,12 +26,12 @@ from openseal.interfaces.web.console.session import (
 )
 
 router = APIRouter(include_in_schema=False)
-ACCOUNT = Page("console/account.html", "My account", "account#overview", "account")
-PASSWORD = Page("console/password.html", "Change password", "account#password", "account")
-PASSWORD_DONE = Page("console/password_done.html", "Password changed", "account#password")
-TOTP = Page("console/totp.html", "Two-factor authentication", "account#two-factor",
+ACCOUNT = Page("console/account.html", "My account", "account#我的账户-overview", "account")
+PASSWORD = Page("console/password.html", "Change password", "account#修改密码-password", "account")
+PASSWORD_DONE = Page("console/password_done.html", "Password changed", "account#修改密码-password")
+TOTP = Page("console/totp.html", "Two-factor authentication", "account#两步验证-two-factor",
             "account")
-CODES = Page("console/recovery_codes.html", "Recovery codes", "account#recovery-codes")
+CODES = Page("console/recovery_codes.html", "Recovery codes", "account#恢复码-recovery-codes")
 
 
 def me(c: Context, user: SignedIn) -> UserRecord:

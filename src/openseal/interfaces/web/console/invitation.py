@@ -15,8 +15,8 @@ from openseal.interfaces.web.console.layout import Page, show
 from openseal.interfaces.web.console.session import PreSession, check_presession, presession
 
 router = APIRouter(include_in_schema=False)
-ACCEPT = Page("console/invitation.html", "Accept the invitation", "signin#invitation")
-WELCOME = Page("console/welcome.html", "Your account is ready", "signin#invitation")
+ACCEPT = Page("console/invitation.html", "Accept the invitation", "signin#接受邀请-invitation")
+WELCOME = Page("console/welcome.html", "Your account is ready", "signin#接受邀请-invitation")
 
 
 @router.get("/invitations/accept", response_class=HTMLResponse)

@@ -28,8 +28,8 @@ from openseal.interfaces.web.console.session import (
 )
 
 router = APIRouter(include_in_schema=False)
-LOGIN = Page("console/login.html", "Log in", "signin#log-in")
-SECOND = Page("console/login_code.html", "Two-factor authentication", "signin#two-factor")
+LOGIN = Page("console/login.html", "Log in", "signin#登录-log-in")
+SECOND = Page("console/login_code.html", "Two-factor authentication", "signin#两步验证-two-factor")
 PENDING_PURPOSE = "console-login-pending"
 PENDING_SECONDS = 300
 DEVICE_MAX_AGE = 400 * 24 * 3600

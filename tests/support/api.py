@@ -73,6 +73,8 @@ class Party:
     review_item_id: str = ""  # its first item
     template_id: str = ""  # a document template of the organisation (tests/support/templates.py)
     batch_id: str = ""  # a finished batch sealing job (tests/support/batch_jobs.py)
+    seal_action: str = "suspend"  # a seal lifecycle action (its GET is a confirmation page)
+    page_number: str = "1"  # a page of a document (page previews)
 
 
 @dataclass

@@ -23,7 +23,8 @@ ID_OF = {"org_id": "org_id", "seal_id": "seal_id", "document_id": "document_id",
          "user_id": "member_id", "client_id": "client_id", "invitation_id": "invitation_id",
          "grant_id": "grant_id", "request_id": "request_id", "sha256": "request_sha256",
          "ticket_id": "ticket_id", "review_id": "review_id", "item_id": "review_item_id",
-         "template_id": "template_id", "batch_id": "batch_id"}
+         "template_id": "template_id", "batch_id": "batch_id", "action": "seal_action",
+         "number": "page_number"}
 
 
 @dataclass(frozen=True)

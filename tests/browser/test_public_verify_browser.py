@@ -13,12 +13,11 @@ widths, font sizes or which CJK font is used (a web font or Debian's fonts-noto-
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.browser.conftest import ORG_NAME, SEAL_NAME, Live, OpenPage, Tab
-from tests.support.browser import Shots, assert_labelled, assert_no_tofu
+from tests.support.browser import Shots, assert_fits, assert_labelled, assert_no_tofu
 from tests.support.pdfs import reportlab_pdf
 
 TITLE = {"zh": "验证电子印章", "en": "Verify an electronic seal"}
@@ -47,15 +46,10 @@ def _upload(tab: Tab, data: bytes, name: str) -> None:
     page.locator("#verdict").wait_for()
 
 
-def _fits(page: Any, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"
-
-
 def _checked(tab: Tab, width: int) -> None:
     tab.watch.assert_clean()
     assert_labelled(tab.page)
-    _fits(tab.page, width)
+    assert_fits(tab.page, width)
 
 
 @pytest.mark.parametrize("viewport,width", [("desktop", 1280), ("phone", 390)])

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.browser.conftest import Live, OpenPage, Tab
 from tests.support.api import PASSWORD
-from tests.support.browser import Shots, assert_labelled, require_chromium
+from tests.support.browser import (
+    Shots,
+    assert_fits,
+    assert_labelled,
+    require_chromium,
+    sign_in,
+)
 from tests.support.instance import make_instance
 from tests.support.pdfs import reportlab_pdf
 from tests.support.server import Server
@@ -50,23 +55,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def _sign_in(tab: Tab, live: Live, username: str, lang: str = "zh") -> None:
-    page = tab.page
-    page.goto(f"{live.url}/login?lang={lang}")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-
-
-def _fits(page: Any, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"
+    sign_in(tab.page, live.url, username, PASSWORD, lang)
 
 
 def _checked(tab: Tab, width: int = 1280) -> None:
     tab.watch.assert_clean()
     assert_labelled(tab.page)
-    _fits(tab.page, width)
+    assert_fits(tab.page, width)
 
 
 def test_request_approve_drag_seal_download_verify(open_page: OpenPage, live: Live,

@@ -12,7 +12,13 @@ import pytest
 
 from tests.browser.conftest import SEAL_NAME, Live, OpenPage, Tab
 from tests.support.api import PASSWORD
-from tests.support.browser import Shots, assert_labelled, require_chromium
+from tests.support.browser import (
+    Shots,
+    assert_fits,
+    assert_labelled,
+    require_chromium,
+    sign_in,
+)
 from tests.support.instance import make_instance
 from tests.support.server import Server
 
@@ -37,17 +43,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def _sign_in(tab: Tab, live: Live, lang: str = "zh") -> None:
-    page = tab.page
-    page.goto(f"{live.url}/login?lang={lang}")
-    page.fill("#f-username", CUSTODIAN)
-    page.fill("#f-password", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
-
-
-def _fits(page: Any, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"
+    sign_in(tab.page, live.url, CUSTODIAN, PASSWORD, lang)
 
 
 def _preview_src(page: Any) -> str:
@@ -102,10 +98,10 @@ def test_create_a_seal_with_the_live_preview(open_page: OpenPage, live: Live,
     for path, name in (("/seals", "gallery-phone"), ("/seals/new", "new-seal-phone")):
         phone.page.goto(live.url + path)
         phone.page.locator("#main").wait_for()
-        _fits(phone.page, 390)
+        assert_fits(phone.page, 390)
         assert_labelled(phone.page)
         shot(phone.page, name)
     phone.page.goto(f"{live.url}/seals/{live.seal_id}")
-    _fits(phone.page, 390)
+    assert_fits(phone.page, 390)
     shot(phone.page, "seal-detail-phone")
     phone.watch.assert_clean()

@@ -19,6 +19,7 @@ from openseal.interfaces.web.console.manual import markdown_subset
 from openseal.interfaces.web.fontsubset import characters
 from openseal.interfaces.web.rendering import static
 from tests.support.api import ADMIN, ORGS, PASSWORD, ShiftedClock, World, invite, register
+from tests.support.console import console_client, csrf_of
 from tests.support.pdfs import reportlab_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,17 +56,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return console_world(tmp_path_factory.mktemp("console-foundation") / "home")
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-
-
 def signed_in(world: World, username: str = "member-a", lang: str = "zh") -> TestClient:
-    http = world.client()
-    form = http.get(f"/login?lang={lang}")
-    answer = http.post("/login", data={"csrf_token": csrf_of(form.text), "username": username,
-                                       "password": PASSWORD}, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return http
+    return console_client(world, username, lang)
 
 
 def test_every_page_has_the_security_headers_and_no_inline_code(world: World) -> None:

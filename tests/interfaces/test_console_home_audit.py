@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from openseal.core.seals.service import SealOrder, create_seal
 from openseal.interfaces.web.console import audit_log
 from tests.support.api import World, invite, make_world
+from tests.support.console import console_client, csrf_of
 from tests.support.pdfs import reportlab_pdf
 
 ODD_SEAL = '<b>测试&章"'  # a seal name the chart and the page must escape
@@ -47,18 +48,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return world
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-
-
 def console(world: World, username: str, lang: str = "zh") -> TestClient:
-    http = world.client()
-    form = http.get(f"/login?lang={lang}")
-    answer = http.post("/login", data={"csrf_token": csrf_of(form.text), "username": username,
-                                       "password": "correct horse battery staple 9"},
-                       follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return http
+    return console_client(world, username, lang)
 
 
 # Home -----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.api import PASSWORD, World, make_world
+from tests.support.api import World, make_world
+from tests.support.console import console_client, csrf_of
 
 
 @pytest.fixture(scope="module")
@@ -17,17 +18,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return make_world(tmp_path_factory.mktemp("console-seals") / "home")
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-
-
 def console(world: World, username: str, lang: str = "zh") -> TestClient:
-    http = world.client()
-    form = http.get(f"/login?lang={lang}")
-    answer = http.post("/login", data={"csrf_token": csrf_of(form.text), "username": username,
-                                       "password": PASSWORD}, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return http
+    return console_client(world, username, lang)
 
 
 def seal_count(world: World, key: str = "A") -> int:

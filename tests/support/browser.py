@@ -214,3 +214,18 @@ def assert_no_tofu(page: Any, selector: str) -> None:
     drawn = set(text) - set(boxed_characters(page, selector, text)) if web else set()
     tofu = [c for c in sorted(set(text)) if not (system & families_covering(c) or c in drawn)]
     assert used and not tofu, f"{text!r} drawn with {used}: no glyph for {tofu}"
+
+
+def sign_in(page: Any, base_url: str, username: str, password: str, lang: str = "zh") -> None:
+    """Sign in to the console through its login form."""
+    page.goto(f"{base_url}/login?lang={lang}")
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").first.click()
+
+
+def assert_fits(page: Any, width: int) -> None:
+    """No horizontal scrolling: the page is no wider than the screen."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from openseal.core.accounts.principal import Principal
-from openseal.core.governance.approval_ports import ApprovalRepos
+from openseal.core.governance.approval_ports import ApprovalRepos, DocumentStore
 from openseal.core.governance.requests import (
     OPEN,
     current_status,
@@ -13,6 +13,7 @@ from openseal.core.governance.requests import (
     visible_request,
 )
 from openseal.core.records import UseRequestRecord
+from openseal.errors import NotFound
 
 # Who reads every request of the organisation: approvers, custodians, auditors.
 READERS = ("requests:approve", "grants:manage", "audit:read")
@@ -29,6 +30,19 @@ def readable_request(repos: ApprovalRepos, principal: Principal, request_id: str
     if request.requester_id != principal.id and not reads_all(principal):
         raise request_not_found(request_id)
     return request
+
+
+def request_document(repos: ApprovalRepos, store: DocumentStore, principal: Principal,
+                     request_id: str, sha256: str) -> bytes:
+    """A document of a readable request, as it was submitted; 404 for any other."""
+    request = readable_request(repos, principal, request_id)
+    content = None
+    if any(d.sha256 == sha256 for d in request.documents):
+        content = store.get(sha256)
+    if content is None:
+        raise NotFound("DOCUMENT_NOT_FOUND", "找不到该文件", "Document not found",
+                       field="sha256")
+    return content
 
 
 def list_requests(repos: ApprovalRepos, principal: Principal, *, status: str | None = None,

@@ -12,12 +12,17 @@ from openseal.core.accounts.principal import Principal
 from openseal.core.governance.decisions import decide
 from openseal.core.governance.policies import PolicyTerms, set_policy
 from openseal.core.governance.policy_defaults import policy_of
-from openseal.core.governance.request_views import inbox, list_requests, readable_request
+from openseal.core.governance.request_views import (
+    inbox,
+    list_requests,
+    readable_request,
+    request_document,
+)
 from openseal.core.governance.requests import RequestForm, create_request, withdraw_request
 from openseal.core.governance.tickets import ticket_not_found
 from openseal.core.records import UseRequestRecord
 from openseal.core.templates.apply import request_terms
-from openseal.errors import InvalidInput, NotFound
+from openseal.errors import InvalidInput
 from openseal.interfaces.api.approval_schemas import (
     CommentBody,
     DecidedOut,
@@ -138,14 +143,7 @@ def get_document(request_id: str, sha256: str, p: Principal = Depends(caller),
                  w: Wiring = Depends(wiring)) -> Response:
     """A document of the request, as it was submitted (for the approvers to read)."""
     def run(c: Context) -> bytes:
-        request = readable_request(c.repos, p, request_id)
-        content = None
-        if any(d.sha256 == sha256 for d in request.documents):
-            content = c.documents.get(sha256)
-        if content is None:
-            raise NotFound("DOCUMENT_NOT_FOUND", "找不到该文件", "Document not found",
-                           field="sha256")
-        return content
+        return request_document(c.repos, c.documents, p, request_id, sha256)
 
     return Response(w.run(run, actor=p.actor()), media_type="application/pdf",
                     headers={**PRIVATE, "Content-Disposition": "inline"})

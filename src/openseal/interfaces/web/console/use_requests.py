@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
 from openseal.core.governance.decisions import decide
-from openseal.core.governance.request_views import inbox, readable_request
+from openseal.core.governance.request_views import inbox, readable_request, request_document
 from openseal.core.governance.requests import RequestForm, create_request, current_status
 from openseal.core.records import SealRecord, TicketRecord, UseRequestRecord
 from openseal.core.signing.cross_page import cross_page as crossing
@@ -216,14 +216,7 @@ def page_png(request_id: str, sha256: str, number: int, user: SignedIn = Depends
 
 
 def _document(c: Context, p: Principal, request_id: str, sha256: str) -> bytes:
-    found = readable_request(c.repos, p, request_id)
-    content = None
-    if any(d.sha256 == sha256 for d in found.documents):
-        content = c.documents.get(sha256)
-    if content is None:
-        raise NotFound("DOCUMENT_NOT_FOUND", "找不到该文件", "Document not found",
-                       field="sha256")
-    return content
+    return request_document(c.repos, c.documents, p, request_id, sha256)
 
 
 def _no_page(number: int) -> NotFound:

@@ -6,11 +6,17 @@ from fastapi import APIRouter, FastAPI
 
 from openseal.interfaces.web.console import (
     account,
+    api_clients,
     audit_log,
+    authorisations,
     errors,
     home,
     invitation,
     manual,
+    members,
+    org_review,
+    registration,
+    reviews,
     seals,
     signin,
     use_requests,
@@ -21,8 +27,11 @@ from openseal.interfaces.web.console.session import Redirect, Refused
 # Each feature's router; a new console feature adds its own here.
 ROUTERS: list[APIRouter] = [signin.router, home.router, account.router, invitation.router,
                             manual.router, seals.router, use_requests.router,
-                            audit_log.router]
-FEATURES = (seals, use_requests, audit_log)  # their NAV_ITEMS follow Home, in this order
+                            audit_log.router, registration.router, org_review.router,
+                            members.router, api_clients.router, authorisations.router,
+                            reviews.router]
+FEATURES = (seals, authorisations, reviews, use_requests, audit_log, members, api_clients,
+            registration, org_review)  # their NAV_ITEMS follow Home, in this order
 
 
 def install(app: FastAPI) -> None:

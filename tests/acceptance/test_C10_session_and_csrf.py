@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
+from openseal.core.accounts.secrets import token_digest
 from tests.acceptance import api_world
 from tests.acceptance.api_world import (
     DEVICE_COOKIE,
@@ -192,6 +193,20 @@ def test_C10_idle_timeout(world: World) -> None:
     assert _alive(world, used)  # 11 min idle
     world.clock.advance(minutes=31)
     assert not _alive(world, used)
+
+
+def test_C10_a_refused_session_is_deleted_and_the_refusal_audited(world: World) -> None:
+    """The refusal rolls its own transaction back; the session row still goes."""
+    name, _ = new_user(world)
+    (_, token), = _sessions(world, name, 1)
+    stop_clock(world)
+    world.clock.advance(minutes=31)
+    with world.wiring.context() as c:
+        assert c.repos.get_session_by_digest(token_digest(token)) is not None
+    assert not _alive(world, token)
+    with world.wiring.context() as c:
+        assert c.repos.get_session_by_digest(token_digest(token)) is None
+    assert world.audit("auth.session_rejected")[-1]["details"]["error"] == "LOGIN_REQUIRED"
 
 
 def test_C10_absolute_timeout(world: World) -> None:

@@ -33,6 +33,21 @@ def not_logged_in() -> Unauthenticated:
                            "Log in first (the session is invalid or has expired)")
 
 
+class SessionRejected(Unauthenticated):
+    """LOGIN_REQUIRED for a session that exists but may no longer be used (idle, expired,
+    user disabled, credentials changed). The refusal rolls its transaction back, so the
+    caller deletes the session in one of its own: ``forget_session(repos, exc.session_id)``."""
+
+    def __init__(self, session_id: str) -> None:
+        base = not_logged_in()
+        super().__init__(base.code, base.message("zh"), base.message("en"))
+        self.session_id = session_id
+
+
+def forget_session(repos: GovernanceRepos, session_id: str) -> None:
+    repos.delete_session(session_id)
+
+
 def resolve_session(repos: GovernanceRepos, kit: AccountKit, clock: Clock, token: str,
                     client_addr: str | None = None, agent: str | None = None) -> Principal:
     """The logged-in user behind ``token``; Unauthenticated LOGIN_REQUIRED otherwise."""
@@ -43,8 +58,7 @@ def resolve_session(repos: GovernanceRepos, kit: AccountKit, clock: Clock, token
     user = repos.get_user(session.user_id)
     if (user is None or user.status != "active" or session_expired(session, kit, now)
             or user.credentials_epoch != session.credentials_epoch):
-        repos.delete_session(session.id)
-        raise not_logged_in()
+        raise SessionRejected(session.id)
     if now - session.last_seen_at >= TOUCH_EVERY:
         repos.touch_session(session.id, now)
     roles = repos.list_user_roles(user.id)  # read on every request: changes act at once

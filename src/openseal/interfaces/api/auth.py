@@ -12,7 +12,13 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
-from openseal.core.accounts.sessions import not_logged_in, resolve_client, resolve_session
+from openseal.core.accounts.sessions import (
+    SessionRejected,
+    forget_session,
+    not_logged_in,
+    resolve_client,
+    resolve_session,
+)
 from openseal.core.audit.recorder import Actor
 from openseal.errors import PermissionDenied
 from openseal.interfaces.api.deps import anonymous, wiring
@@ -31,6 +37,19 @@ def csrf_token(w: Wiring, session_token: str) -> str:
     return w.accounts.box.mac("csrf:" + session_token)[:40]
 
 
+def session_principal(w: Wiring, cookie: str, actor: Actor, target: str) -> Principal:
+    """Who the session cookie is; a refused session is audited, and one that may no longer
+    be used (idle, expired, user disabled) is deleted in a transaction of its own."""
+    try:
+        return w.run(lambda c: resolve_session(c.repos, c.accounts, c.clock, cookie,
+                                               actor.client_addr, actor.agent),
+                     Refusal("auth.session_rejected", target), actor=actor)
+    except SessionRejected as rejected:
+        dead = rejected.session_id
+        w.run(lambda c: forget_session(c.repos, dead), actor=actor)
+        raise
+
+
 def _principal(request: Request, w: Wiring, bearer: HTTPAuthorizationCredentials | None,
                cookie: str | None) -> Principal:
     actor = anonymous(request)
@@ -40,9 +59,7 @@ def _principal(request: Request, w: Wiring, bearer: HTTPAuthorizationCredentials
         # Credentials we cannot read are refused, never passed over for the cookie.
         return _client(request, w, "", actor)
     if cookie:
-        principal = w.run(lambda c: resolve_session(c.repos, c.accounts, c.clock, cookie,
-                                                    actor.client_addr, actor.agent),
-                          Refusal("auth.session_rejected", request.url.path), actor=actor)
+        principal = session_principal(w, cookie, actor, request.url.path)
         _check_csrf(request, w, cookie, principal)
         return principal
     raise not_logged_in()

@@ -18,15 +18,19 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 
-from openseal.bootstrap import Refusal, Wiring
+from openseal.bootstrap import Wiring
 from openseal.core.accounts.principal import (
     PASSWORD_EXPIRED,
     TOTP_ENROLMENT_REQUIRED,
     Principal,
 )
-from openseal.core.accounts.sessions import resolve_session
 from openseal.errors import OpenSealError, PermissionDenied
-from openseal.interfaces.api.auth import CSRF_HEADER, SESSION_COOKIE, csrf_token
+from openseal.interfaces.api.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    csrf_token,
+    session_principal,
+)
 from openseal.interfaces.api.deps import anonymous, wiring
 
 CSRF_FIELD = "csrf_token"
@@ -73,9 +77,7 @@ def any_signed_in(request: Request, w: Wiring = Depends(wiring)) -> SignedIn:
         raise _login_first(request)
     actor = anonymous(request)
     try:
-        principal = w.run(lambda c: resolve_session(c.repos, c.accounts, c.clock, cookie,
-                                                    actor.client_addr, actor.agent),
-                          Refusal("auth.session_rejected", request.url.path), actor=actor)
+        principal = session_principal(w, cookie, actor, request.url.path)
     except OpenSealError as exc:
         raise _login_first(request) from exc
     return SignedIn(principal, csrf_token(w, cookie))

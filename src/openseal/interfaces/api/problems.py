@@ -107,6 +107,17 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
+# The framework's own errors, said to a person on a page (the API keeps the framework's text).
+HTTP_MESSAGES = {404: ("找不到该页面", "Page not found"),
+                 405: ("此地址不能这样打开，请从页面上的按钮操作",
+                       "This address cannot be opened this way: use the page's buttons")}
+
+
+def _http_message(exc: StarletteHTTPException, lang: str) -> str:
+    known = HTTP_MESSAGES.get(exc.status_code)
+    return known[0 if lang == "zh" else 1] if known else str(exc.detail)
+
+
 # Keys of an error's dict that are not extra members (or would clash with the problem's own).
 _NOT_EXTRA = frozenset({"error", "kind", "message", "type", "title", "status", "code",
                         "detail"})
@@ -141,14 +152,17 @@ def install(app: FastAPI, page_error: PageError | None = None) -> None:
                       "请求参数不正确" if zh else "Invalid request", fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Keep the framework's headers: RFC 9110 requires Allow on 405, listing every
         # method of the path (the framework names only the first route it matched).
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
-        return problem(exc.status_code, f"HTTP_{exc.status_code}", str(exc.detail),
-                       headers=headers)
+        code = f"HTTP_{exc.status_code}"
+        page = page_error(request, exc.status_code, code,
+                          _http_message(exc, language(request)), headers) if page_error \
+            else None
+        return page or problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

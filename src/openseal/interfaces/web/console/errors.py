@@ -13,7 +13,8 @@ from openseal.interfaces.web.i18n import language
 ERROR = Page("console/error.html", "Something went wrong", "home#errors")
 # Paths of the console (the public pages and the API answer their own way).
 CONSOLE_PREFIXES = ("/login", "/logout", "/home", "/account", "/invitations/", "/help",
-                    "/seals", "/requests", "/approvals", "/audit")
+                    "/seals", "/requests", "/approvals", "/audit", "/grants", "/governance",
+                    "/authorisations", "/reviews", "/register", "/organisation", "/admin/")
 
 
 def is_console(path: str) -> bool:

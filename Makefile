@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEMO   := $(CURDIR)/.openseal-demo
 JOBS   ?= auto
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench manual-shots clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ bench: install
 	$(PY) -m bench.run
 	$(PY) -m bench.audit
 	$(PY) -m bench.batch
+
+# The user manual's figures (docs/manual/images/*.jpg), taken by the browser tests.
+manual-shots: install
+	OPENSEAL_MANUAL_SHOTS=$(CURDIR)/docs/manual/images $(PY) -m pytest tests/browser -q -n 2
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache

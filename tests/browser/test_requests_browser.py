@@ -76,7 +76,7 @@ def test_request_approve_drag_seal_download_verify(open_page: OpenPage, live: Li
         "buffer": reportlab_pdf(title="采购合同 浏览器用印")})
     page.fill("#f-purpose", "签订采购合同")
     _checked(requester)
-    shot(page, "1-new-request")
+    shot(page, "1-new-request", manual="request-new")
     with page.expect_navigation():
         page.locator("form.req-form button[type=submit]").click()
     request_url = page.url
@@ -94,14 +94,14 @@ def test_request_approve_drag_seal_download_verify(open_page: OpenPage, live: Li
     link = other.locator(".req-table a").first
     assert "签订采购合同" in link.inner_text()
     _checked(approver)
-    shot(other, "3-inbox")
+    shot(other, "3-inbox", manual="approval-inbox")
     with other.expect_navigation():
         link.click()
     other.wait_for_function("() => { const i = document.querySelector('img.req-page');"
                             " return i && i.complete && i.naturalWidth > 0; }")
     other.fill("#f-approve-comment", "同意盖章")
     _checked(approver)
-    shot(other, "4-approve")
+    shot(other, "4-approve", manual="request-approve")
     with other.expect_navigation():
         other.click("#approve")
     assert "已批准" in other.inner_text("#request-status")
@@ -132,7 +132,7 @@ def test_request_approve_drag_seal_download_verify(open_page: OpenPage, live: Li
     page.keyboard.press("ArrowRight")
     assert float(page.input_value("#f-fx")) > fx  # the keyboard moves it too
     _checked(requester, 390)
-    shot(page, "5-drag-seal-390px")
+    shot(page, "5-drag-seal-390px", manual="seal-drag-phone")
     with page.expect_download() as download_info:
         page.click("#seal-submit")
     sealed_path = tmp_path / "sealed.pdf"

@@ -64,7 +64,7 @@ def test_create_a_seal_with_the_live_preview(open_page: OpenPage, live: Live,
     page.goto(f"{live.url}/seals")
     page.locator("#seal-gallery").wait_for()
     assert SEAL_NAME in page.inner_text("#seal-gallery")
-    shot(page, "gallery")
+    shot(page, "gallery", manual="seals-gallery")
 
     page.click("#new-seal")
     page.locator("#seal-preview-image").wait_for()
@@ -81,13 +81,13 @@ def test_create_a_seal_with_the_live_preview(open_page: OpenPage, live: Live,
     page.locator("#seal-preview-image").wait_for()
     assert _preview_src(page) not in (first, second, third)
     assert_labelled(page)
-    shot(page, "new-seal-preview")
+    shot(page, "new-seal-preview", manual="seal-new")
 
     with page.expect_navigation():
         page.click("#create-seal")
     assert page.locator("#seal-status").get_attribute("data-status") == "active"
     assert "李明" in page.inner_text("#seal-title")
-    shot(page, "seal-detail")
+    shot(page, "seal-detail", manual="seal-detail")
 
     page.goto(f"{live.url}/seals")
     assert "李明" in page.inner_text("#seal-gallery")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -64,13 +65,27 @@ class Shots:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.taken: list[Path] = []
 
-    def __call__(self, page: Any, name: str) -> Path:
+    def __call__(self, page: Any, name: str, manual: str | None = None) -> Path:
+        """A screenshot; ``manual`` names it for the user manual too (see ``MANUAL_SHOTS``)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{len(self.taken) + 1:02d}-{_safe(name)}.png"
         page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
         self.record(path)
+        if manual and os.environ.get(MANUAL_SHOTS):
+            _for_the_manual(page, Path(os.environ[MANUAL_SHOTS]) / f"{manual}.jpg")
         return path
+
+
+MANUAL_SHOTS = "OPENSEAL_MANUAL_SHOTS"
+"""A folder (``make manual-shots``: docs/manual/images): the screenshots a test names for the
+user manual are also written there, as JPEG, the manual's figures."""
+
+
+def _for_the_manual(page: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), type="jpeg", quality=72, full_page=True,
+                    animations="disabled", caret="hide")
 
 
 BROWSER_OWN_REQUESTS = ("/favicon.ico",)

@@ -1,7 +1,9 @@
 """/help?page=<page>: the user manual (docs/manual/ in the source tree), shown as a page so
 each page's help link lands on its section. Headings get GitHub-style ids, so the same
 ``#section`` works on the published manual (settings ``docs_url``). Only headings,
-paragraphs, lists and code blocks are rendered: the manual is written to that subset."""
+paragraphs, lists, code blocks and figures (``![caption](images/<name>.jpg)`` on a line of its
+own: the screenshots the browser tests take, ``make manual-shots``) are rendered: the manual is
+written to that subset."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from openseal.errors import NotFound
@@ -20,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 MANUAL_DIR = Path(__file__).resolve().parents[5] / "docs" / "manual"
 MANUAL = Page("console/manual.html", "User manual", "index")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_FIGURE = re.compile(r"!\[([^\]]*)\]\(images/([a-z0-9][a-z0-9_-]{0,63})\.jpg\)")
 
 
 def manual_missing(name: str) -> NotFound:
@@ -36,13 +39,24 @@ def manual_page(request: Request, page: str = "index") -> Response:
     return show(request, MANUAL, body=markdown_subset(path.read_text(encoding="utf-8")))
 
 
+@router.get("/help/figure", response_class=FileResponse)
+def manual_figure(name: str) -> Response:
+    """docs/manual/images/<name>.jpg, a figure of the manual."""
+    path = MANUAL_DIR / "images" / f"{name}.jpg"
+    if not _NAME.fullmatch(name) or not path.is_file():
+        raise Refused(manual_missing(f"images/{name}.jpg"))
+    return FileResponse(path, media_type="image/jpeg",
+                        headers={"Cache-Control": "public, max-age=3600",
+                                 "X-Content-Type-Options": "nosniff"})
+
+
 def slug(heading: str) -> str:
     """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
 def markdown_subset(source: str) -> Markup:
-    """Headings, paragraphs, ``-`` lists and fenced code, all text escaped."""
+    """Headings, paragraphs, ``-`` lists, fenced code and figures, all text escaped."""
     out: list[str] = []
     for block in re.split(r"\n\s*\n", source.strip()):
         out.append(_block(block))
@@ -53,6 +67,11 @@ def _block(block: str) -> str:
     if block.startswith("```"):
         code = "\n".join(block.splitlines()[1:]).removesuffix("```").rstrip()
         return f"<pre><code>{escape(code)}</code></pre>"
+    figure = _FIGURE.fullmatch(block.strip())
+    if figure:
+        caption, name = escape(figure.group(1)), figure.group(2)
+        return (f'<figure><img src="/help/figure?name={name}" alt="{caption}" loading="lazy">'
+                f"<figcaption>{caption}</figcaption></figure>")
     heading = re.match(r"(#{1,6})\s+(.*)", block)
     if heading and "\n" not in block:
         level, text = min(len(heading.group(1)) + 1, 6), heading.group(2)

@@ -29,7 +29,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "text": (2,), "N_": None,
             "Page": (2,), "NavItem": (2,)}  # as in docs/development.md's pybabel command
 CONSOLE_GETS = ("/login", "/home", "/account", "/account/password", "/account/totp",
-                "/invitations/accept?token=osi_nothing")
+                "/invitations/accept?token=osi_nothing", "/register", "/organisation")
 PUBLIC_GETS = ("/verify", "/v/00000000-0000-0000-0000-000000000000")
 
 

@@ -168,10 +168,16 @@ def change_password(repos: Repositories, kit: AccountKit, clock: Clock, user: Us
 
 
 def set_user_status(repos: Repositories, user: UserRecord, status: str, *,
-                    audit: AuditRecorder) -> UserRecord:
+                    audit: AuditRecorder, by: Principal | None = None) -> UserRecord:
+    """Enable or disable ``user`` (every session ends); ``by``, an administrator, may not
+    disable their own account: another administrator (or the operator's CLI) must."""
     if status not in ("active", "disabled"):
         raise InvalidInput("STATUS_UNKNOWN", "状态应为 active 或 disabled",
                            "Status must be active or disabled", field="status")
+    if status == "disabled" and by is not None and by.kind == "user" and by.id == user.id:
+        raise InvalidInput("SELF_DISABLE", "不能停用自己的账户，请由另一位管理员操作",
+                           "You cannot disable your own account; another administrator can",
+                           field="user")
     updated = end_all_sessions(repos, user, status=status)
     audit.record("user.disable" if status == "disabled" else "user.enable",
                  org_id=user.org_id, target=f"user:{user.id}", details={"sessions_ended": True})

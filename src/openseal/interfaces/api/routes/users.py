@@ -67,7 +67,7 @@ def _status_route(status: str, summary: str):  # type: ignore[no-untyped-def]
         def run(c: Context) -> UserOut:
             p.require("users:manage")
             user = visible_user(c.repos, p, user_id)
-            changed = set_user_status(c.repos, user, status, audit=c.audit)
+            changed = set_user_status(c.repos, user, status, audit=c.audit, by=p)
             return UserOut.of(changed, c.repos.list_user_roles(user.id))
 
         return w.run(run, actor=p.actor())

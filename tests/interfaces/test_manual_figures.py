@@ -1,7 +1,8 @@
-"""The user manual's figures are the browser tests' screenshots: every screenshot a browser
+"""The user manual's figures and links. Its figures are the browser tests' screenshots: every screenshot a browser
 test names for the manual (``shot(page, ..., manual="<name>")``) is in docs/manual/images/
 (``make manual-shots`` takes them again) and shown in a chapter, every figure a chapter shows
-exists, and /help serves them as JPEG, nothing else."""
+exists, and /help serves them as JPEG, nothing else. A link from one chapter to another lands
+on a chapter and one of its sections."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from openseal.interfaces.web.console.manual import MANUAL_DIR, markdown_subset
+from openseal.interfaces.web.console.manual import MANUAL_DIR, markdown_subset, slug
 from tests.support.api import World, make_world
 
 BROWSER_TESTS = Path(__file__).resolve().parents[1] / "browser"
@@ -63,6 +64,22 @@ def test_help_shows_and_serves_the_figures(world: World) -> None:
     figure = world.client().get("/help/figure?name=seals-gallery")
     assert figure.status_code == 200 and figure.headers["content-type"] == "image/jpeg"
     assert figure.content == (IMAGES / "seals-gallery.jpg").read_bytes()
+
+
+def test_links_between_chapters_land_on_a_chapter_and_section() -> None:
+    body = str(markdown_subset("见[审核 <b>](organisation.md#审核单位认证-review)与 [x](../README.md)"))
+    assert body == ('<p>见<a href="/help?page=organisation#审核单位认证-review">审核 &lt;b&gt;</a>'
+                    "与 [x](../README.md)</p>")
+    broken = []
+    for chapter in MANUAL_DIR.glob("*.md"):
+        text = chapter.read_text("utf-8")
+        for page, anchor in re.findall(r"\]\(([a-z0-9_-]+)\.md(?:#([\w-]+))?\)", text):
+            target = MANUAL_DIR / f"{page}.md"
+            headings = re.findall(r"^#{1,6}\s+(.*)$", target.read_text("utf-8"), flags=re.M) \
+                if target.is_file() else []
+            if not target.is_file() or (anchor and anchor not in map(slug, headings)):
+                broken.append(f"{chapter.name}: {page}.md#{anchor}")
+    assert broken == []
 
 
 @pytest.mark.parametrize("name", ["nothing", "../manual/index", "seals-gallery.jpg", "",

@@ -1,8 +1,8 @@
 """/help?page=<page>: the user manual (docs/manual/ in the source tree), shown as a page so
 each page's help link lands on its section. Headings get GitHub-style ids, so the same
 ``#section`` works on the published manual (settings ``docs_url``). Only headings,
-paragraphs, lists, code blocks and figures (``![caption](images/<name>.jpg)`` on a line of its
-own: the screenshots the browser tests take, ``make manual-shots``) are rendered: the manual is
+paragraphs, lists, code blocks, links to other chapters (``[text](page.md#section)``) and
+figures (``![caption](images/<name>.jpg)`` on a line of its own: the screenshots the browser tests take, ``make manual-shots``) are rendered: the manual is
 written to that subset."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 MANUAL_DIR = Path(__file__).resolve().parents[5] / "docs" / "manual"
 MANUAL = Page("console/manual.html", "User manual", "index")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_LINK = re.compile(r"\[([^\]]+)\]\(([a-z0-9][a-z0-9_-]{0,63})\.md(#[\w-]+)?\)")
 _FIGURE = re.compile(r"!\[([^\]]*)\]\(images/([a-z0-9][a-z0-9_-]{0,63})\.jpg\)")
 
 
@@ -56,7 +57,8 @@ def slug(heading: str) -> str:
 
 
 def markdown_subset(source: str) -> Markup:
-    """Headings, paragraphs, ``-`` lists, fenced code and figures, all text escaped."""
+    """Headings, paragraphs, ``-`` lists, fenced code, figures and links between chapters,
+    all text escaped."""
     out: list[str] = []
     for block in re.split(r"\n\s*\n", source.strip()):
         out.append(_block(block))
@@ -78,6 +80,18 @@ def _block(block: str) -> str:
         return f'<h{level} id="{escape(slug(text))}">{escape(text)}</h{level}>'
     lines = block.splitlines()
     if all(line.lstrip().startswith(("- ", "* ")) for line in lines):
-        items = "".join(f"<li>{escape(line.lstrip()[2:])}</li>" for line in lines)
+        items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
         return f"<ul>{items}</ul>"
-    return f"<p>{escape(' '.join(line.strip() for line in lines))}</p>"
+    return f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>"
+
+
+def _inline(text: str) -> str:
+    """``text`` escaped; links to other chapters (``[text](page.md#section)``) kept."""
+    out, last = [], 0
+    for link in _LINK.finditer(text):
+        out.append(str(escape(text[last:link.start()])))
+        target = f"/help?page={link.group(2)}{link.group(3) or ''}"
+        out.append(f'<a href="{escape(target)}">{escape(link.group(1))}</a>')
+        last = link.end()
+    out.append(str(escape(text[last:])))
+    return "".join(out)

@@ -1,8 +1,8 @@
-"""The user manual's figures and links. Its figures are the browser tests' screenshots: every screenshot a browser
-test names for the manual (``shot(page, ..., manual="<name>")``) is in docs/manual/images/
-(``make manual-shots`` takes them again) and shown in a chapter, every figure a chapter shows
-exists, and /help serves them as JPEG, nothing else. A link from one chapter to another lands
-on a chapter and one of its sections."""
+"""The user manual's figures and links. Its figures are the browser tests' screenshots:
+every screenshot a browser test names for the manual (``shot(page, ..., manual="<name>")``)
+is in docs/manual/images/ (``make manual-shots`` takes them again) and shown in a chapter,
+every figure a chapter shows exists, and /help serves them as JPEG, nothing else. A link
+from one chapter to another lands on a chapter and one of its sections."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def test_help_shows_and_serves_the_figures(world: World) -> None:
 
 
 def test_links_between_chapters_land_on_a_chapter_and_section() -> None:
-    body = str(markdown_subset("见[审核 <b>](organisation.md#审核单位认证-review)与 [x](../README.md)"))
+    body = str(markdown_subset(
+        "见[审核 <b>](organisation.md#审核单位认证-review)与 [x](../README.md)"))
     assert body == ('<p>见<a href="/help?page=organisation#审核单位认证-review">审核 &lt;b&gt;</a>'
                     "与 [x](../README.md)</p>")
     broken = []

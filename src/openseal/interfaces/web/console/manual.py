@@ -2,8 +2,9 @@
 each page's help link lands on its section. Headings get GitHub-style ids, so the same
 ``#section`` works on the published manual (settings ``docs_url``). Only headings,
 paragraphs, lists, code blocks, links to other chapters (``[text](page.md#section)``) and
-figures (``![caption](images/<name>.jpg)`` on a line of its own: the screenshots the browser tests take, ``make manual-shots``) are rendered: the manual is
-written to that subset."""
+figures (``![caption](images/<name>.jpg)`` on a line of its own: the screenshots the
+browser tests take, ``make manual-shots``) are rendered: the manual is written to that
+subset."""
 
 from __future__ import annotations
 

@@ -269,11 +269,15 @@ def _decide(request: Request, review_id: str, item_id: str, decision: str, comme
             user: SignedIn, w: Wiring) -> Response:
     p = user.principal
     said = comment[:400]
-    call = confirm_item if decision == "confirm" else revoke_item
+
+    def decide(c: Context) -> object:
+        if decision == "revoke":
+            return revoke_item(c.repos, c.clock, p, review_id, item_id, said, audit=c.audit)
+        return confirm_item(c.repos, c.clock, p, review_id, item_id, said.strip() and said or None,
+                            audit=c.audit)
+
     try:
-        w.run(lambda c: call(c.repos, c.clock, p, review_id, item_id,
-                             said if said.strip() or decision == "revoke" else None,
-                             audit=c.audit),
+        w.run(decide,
               Refusal(f"review.{decision}", f"review:{review_id[:64]}", p.org_id,
                       details={"item": item_id[:64]}), p.actor())
     except OpenSealError as exc:

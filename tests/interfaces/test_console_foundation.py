@@ -214,6 +214,23 @@ def test_signed_out_visitors_are_sent_to_login(world: World) -> None:
     assert http.post("/account/password", data={}, follow_redirects=False).status_code == 303
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_wrong_addresses_and_methods_on_console_paths_are_pages(world: World,
+                                                                lang: str) -> None:
+    """The framework's 404 and 405 on a console path: the console's error page in the
+    person's language (the API keeps its problem+json)."""
+    http = signed_in(world, lang=lang)
+    for path, status, words in (("/seals/x/y/z", 404, ("找不到该页面", "Page not found")),
+                                ("/logout", 405, ("此地址不能这样打开", "cannot be opened"))):
+        page = http.get(path)
+        assert page.status_code == status and "text/html" in page.headers["content-type"]
+        assert words[0 if lang == "zh" else 1] in page.text, path
+        assert f'data-code="HTTP_{status}"' in page.text
+    assert http.get("/logout").headers["allow"] == "POST"
+    api = http.get("/api/v1/auth/logout")
+    assert api.status_code == 405 and api.json()["code"] == "HTTP_405"
+
+
 def test_help_pages_render_the_manual_with_section_ids(world: World) -> None:
     body = str(markdown_subset("# 登录 Log in\n\nText <b>here</b>\n\n- one\n- two\n\n"
                                "```\ncode & more\n```"))

@@ -156,8 +156,9 @@ def install(app: FastAPI, page_error: PageError | None = None) -> None:
         # Keep the framework's headers: RFC 9110 requires Allow on 405, listing every
         # method of the path (the framework names only the first route it matched).
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
+        methods = allowed_methods(app, request.url.path) if exc.status_code == 405 else []
+        if methods:  # else (a console path: not in the OpenAPI document) the framework's
+            headers["Allow"] = ", ".join(methods)
         code = f"HTTP_{exc.status_code}"
         page = page_error(request, exc.status_code, code,
                           _http_message(exc, language(request)), headers) if page_error \

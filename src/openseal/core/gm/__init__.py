@@ -1,0 +1,1 @@
+"""China's own algorithms (国密): SM2 signatures and SM3 digests."""

@@ -8,10 +8,9 @@ The same core calls as ``/api/v1/clients``: ``clients:manage``, ``create_client`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +25,7 @@ from openseal.errors import OpenSealError
 from openseal.interfaces.api.deps import wiring
 from openseal.interfaces.api.problems import status_of
 from openseal.interfaces.web.console.layout import NavItem, Page, show
-from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
 from openseal.interfaces.web.i18n import N_, language
 
 router = APIRouter(include_in_schema=False)
@@ -44,7 +43,6 @@ REVOKE = Page("console/organisation/client_revoke.html", "Revoke an API client",
 CLIENT_LABELS = {"active": N_("Client in use"), "revoked": N_("Client revoked"),
                  "expired": N_("Client expired")}
 DEFAULT_DAYS = "90"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,12 +67,6 @@ def scope_choices(lang: str) -> list[tuple[str, str]]:
     return [(s, PERMISSIONS[s][index] if s in PERMISSIONS else s) for s in sorted(SCOPES)]
 
 
-def _run(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
-    try:
-        return w.run(work, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
-
 
 def _rows(c: Context, p: Principal) -> list[ClientRow]:
     p.require("clients:manage")
@@ -85,7 +77,7 @@ def _rows(c: Context, p: Principal) -> list[ClientRow]:
 
 def _clients_page(request: Request, user: SignedIn, w: Wiring, *, status: int = 200,
                   error: OpenSealError | None = None, **values: Any) -> Response:
-    rows = _run(w, user, lambda c: _rows(c, user.principal))
+    rows = run_as(w, user, lambda c: _rows(c, user.principal))
     return show(request, CLIENTS, user, status=status, error=error, rows=rows,
                 scopes=scope_choices(language(request)),
                 values={"expires_in_days": DEFAULT_DAYS, "scopes": [], **values},
@@ -140,7 +132,7 @@ def _visible(c: Context, p: Principal, client_id: str) -> ClientRow:
 def revoke_form(request: Request, client_id: str, user: SignedIn = Depends(signed_in),
                 w: Wiring = Depends(wiring)) -> Response:
     """What revoking does, and the button that does it (nothing changes here)."""
-    row = _run(w, user, lambda c: _visible(c, user.principal, client_id))
+    row = run_as(w, user, lambda c: _visible(c, user.principal, client_id))
     return show(request, REVOKE, user, row=row)
 
 
@@ -148,5 +140,5 @@ def revoke_form(request: Request, client_id: str, user: SignedIn = Depends(signe
 def revoke(client_id: str, user: SignedIn = Depends(form_user),
            w: Wiring = Depends(wiring)) -> Response:
     p = user.principal
-    _run(w, user, lambda c: revoke_client(c.repos, c.clock, p, client_id, audit=c.audit))
+    run_as(w, user, lambda c: revoke_client(c.repos, c.clock, p, client_id, audit=c.audit))
     return RedirectResponse("/organisation/clients?done=revoke", status_code=303)

@@ -17,7 +17,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,11 +28,11 @@ from openseal.core.audit.model import ACTION, AuditEvent, Outcome
 from openseal.core.governance.authorize import authorize
 from openseal.core.governance.review_report import safe_cell
 from openseal.core.records import CheckpointRecord
-from openseal.errors import InvalidInput, NotFound, OpenSealError
+from openseal.errors import InvalidInput, NotFound
 from openseal.interfaces.api.deps import wiring
 from openseal.interfaces.api.problems import status_of
 from openseal.interfaces.web.console.layout import NavItem, Page, show
-from openseal.interfaces.web.console.session import Refused, SignedIn, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, run_as, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,12 +135,6 @@ def readable(c: Context, p: Principal) -> str:
     return p.org
 
 
-def _run(w: Wiring, user: SignedIn, use_case: Any) -> Any:
-    try:
-        return w.run(use_case, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
-
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(request: Request, older_than: str = Query("", alias="before", max_length=40),
@@ -151,7 +144,7 @@ def audit_log(request: Request, older_than: str = Query("", alias="before", max_
     before = (int(older_than) if older_than.isdigit() and len(older_than) <= 15
               else None)  # else: the newest page
     if isinstance(f, InvalidInput):
-        checkpoint = _run(w, user, lambda c: (readable(c, p), c.repos.latest_checkpoint())[1])
+        checkpoint = run_as(w, user, lambda c: (readable(c, p), c.repos.latest_checkpoint())[1])
         field = f.fields.get("field")
         return show(request, AUDIT, user, status=status_of(f), error=f,
                     filters=_raw(request), entries=[], older=None, checkpoint=checkpoint,
@@ -162,7 +155,7 @@ def audit_log(request: Request, older_than: str = Query("", alias="before", max_
         entries, more = scan(c, org_id, f, before, PAGE_SIZE)
         return entries, more, c.repos.latest_checkpoint()
 
-    entries, more, checkpoint = _run(w, user, run)
+    entries, more, checkpoint = run_as(w, user, run)
     older = f"/audit?{f.query(before=more)}" if more is not None else None
     newest = f"/audit?{f.query()}" if before is not None else None
     return show(request, AUDIT, user, filters=_shown(f), entries=entries, older=older,
@@ -186,7 +179,7 @@ def _exported(request: Request, w: Wiring, user: SignedIn, f: Filters | InvalidI
     if isinstance(f, InvalidInput):
         raise Refused(f)
     p = user.principal
-    entries, _ = _run(w, user, lambda c: scan(c, readable(c, p), f, None, EXPORT_LIMIT))
+    entries, _ = run_as(w, user, lambda c: scan(c, readable(c, p), f, None, EXPORT_LIMIT))
     return list(reversed(entries))  # oldest first, as `openseal audit export`
 
 
@@ -224,7 +217,7 @@ def checkpoint(request: Request, user: SignedIn = Depends(signed_in),
                            "The audit log has no checkpoint yet")
         return latest
 
-    latest = _run(w, user, run)
+    latest = run_as(w, user, run)
     body = json.dumps(json.loads(latest.document), ensure_ascii=False, sort_keys=True)
     return Response(body.encode(), media_type="application/json",
                     headers=_download(w, f"checkpoint-{latest.size:012d}", "json",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -42,7 +42,7 @@ from openseal.interfaces.api.deps import wiring
 from openseal.interfaces.api.problems import status_of
 from openseal.interfaces.api.routes.seals import own_seal
 from openseal.interfaces.web.console.layout import NavItem, Page, show
-from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
 from openseal.interfaces.web.i18n import N_, language, text
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +82,6 @@ TERM_LABELS = {"level": N_("Grant level"), "approval_required": N_("Each use nee
 SEVERITY_LABELS = {"hard": N_("Conflict"), "warning": N_("Warning")}
 YES, NO = N_("Yes"), N_("No")
 MAX_USES = 1_000_000_000
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -105,13 +104,6 @@ SWITCHES = {s.name: s for s in (
               "were; it is checked for conflicts again."), restore_grant),
 )}
 
-
-def _run(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
-    """``work(c)`` as the user; a refusal from the core becomes the console's error page."""
-    try:
-        return w.run(work, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
 
 
 def _may_manage(c: Context, p: Principal, seal: SealRecord | None = None) -> None:
@@ -173,7 +165,7 @@ def overview(request: Request, user: SignedIn = Depends(signed_in),
                          sum(g.seal_id == s.id for g in grants))
                 for s in c.repos.list_seals(p.org)]
 
-    return show(request, OVERVIEW, user, lines=_run(w, user, run),
+    return show(request, OVERVIEW, user, lines=run_as(w, user, run),
                 may_manage=p.may("grants:manage"))
 
 
@@ -264,7 +256,7 @@ def _seal_page(c: Context, p: Principal, seal_id: str, lang: str) -> dict[str, A
 def seal_grants(request: Request, seal_id: str, user: SignedIn = Depends(signed_in),
                 w: Wiring = Depends(wiring)) -> Response:
     """The seal's authorisations, in force and past, and every change of them."""
-    values = _run(w, user, lambda c: _seal_page(c, user.principal, seal_id, language(request)))
+    values = run_as(w, user, lambda c: _seal_page(c, user.principal, seal_id, language(request)))
     return show(request, SEAL, user, **values, may_manage=user.principal.may("grants:manage"),
                 done=request.query_params.get("done", ""))
 
@@ -362,7 +354,7 @@ def _grant_setup(c: Context, p: Principal, seal_id: str, lang: str
 @router.get("/seals/{seal_id}/grants/new", response_class=HTMLResponse)
 def grant_form(request: Request, seal_id: str, user: SignedIn = Depends(signed_in),
                w: Wiring = Depends(wiring)) -> Response:
-    seal, choices = _run(w, user, lambda c: _grant_setup(c, user.principal, seal_id,
+    seal, choices = run_as(w, user, lambda c: _grant_setup(c, user.principal, seal_id,
                                                          language(request)))
     return _grant_page(request, user, seal, choices, GrantForm())
 
@@ -377,7 +369,7 @@ def grant(request: Request, seal_id: str, grantee: str = Form(""), level: str = 
     p = user.principal
     form = _form(grantee, level, approval_required, categories, valid_from, valid_until,
                  max_uses, reason)
-    seal, choices = _run(w, user, lambda c: _grant_setup(c, p, seal_id, language(request)))
+    seal, choices = run_as(w, user, lambda c: _grant_setup(c, p, seal_id, language(request)))
 
     def run(c: Context) -> GrantRecord:
         return create_grant(c.repos, c.clock, p, own_seal(c, p, seal.id), form.grantee_ref(),
@@ -452,7 +444,7 @@ def _change_page(request: Request, user: SignedIn, held: Held, form: GrantForm, 
 @router.get("/grants/{grant_id}/change", response_class=HTMLResponse)
 def change_form(request: Request, grant_id: str, user: SignedIn = Depends(signed_in),
                 w: Wiring = Depends(wiring)) -> Response:
-    held = _run(w, user, lambda c: _held(c, user.principal, grant_id, language(request)))
+    held = run_as(w, user, lambda c: _held(c, user.principal, grant_id, language(request)))
     return _change_page(request, user, held, form_of(held.grant))
 
 
@@ -464,7 +456,7 @@ def change(request: Request, grant_id: str, level: str = Form("use"),
            w: Wiring = Depends(wiring)) -> Response:
     """Change the terms the form changed, with a reason."""
     p = user.principal
-    held = _run(w, user, lambda c: _held(c, p, grant_id, language(request)))
+    held = run_as(w, user, lambda c: _held(c, p, grant_id, language(request)))
     form = _form("", level, approval_required, categories, valid_from, valid_until, max_uses,
                  reason)
 
@@ -502,7 +494,7 @@ def confirm(request: Request, grant_id: str, action: str, user: SignedIn = Depen
             w: Wiring = Depends(wiring)) -> Response:
     """Revoke or restore: what it does, and the reason asked (nothing changes yet)."""
     switch = _switch(action, grant_id)
-    held = _run(w, user, lambda c: _held(c, user.principal, grant_id, language(request)))
+    held = run_as(w, user, lambda c: _held(c, user.principal, grant_id, language(request)))
     return _confirm_page(request, user, held, switch)
 
 
@@ -512,7 +504,7 @@ def switch_grant(request: Request, grant_id: str, action: str, reason: str = For
     """Revoke or restore the grant, with the reason given."""
     switch = _switch(action, grant_id)
     p = user.principal
-    held = _run(w, user, lambda c: _held(c, p, grant_id, language(request)))
+    held = run_as(w, user, lambda c: _held(c, p, grant_id, language(request)))
     try:
         w.run(lambda c: switch.call(c.repos, c.clock, p, held.grant.id, reason[:600],
                                     audit=c.audit),
@@ -549,5 +541,5 @@ def _findings(c: Context, p: Principal, lang: str) -> list[FindingLine]:
 def conflicts(request: Request, user: SignedIn = Depends(signed_in),
               w: Wiring = Depends(wiring)) -> Response:
     """Separation-of-duty violations and overlapping grants in the organisation now."""
-    found = _run(w, user, lambda c: _findings(c, user.principal, language(request)))
+    found = run_as(w, user, lambda c: _findings(c, user.principal, language(request)))
     return show(request, CONFLICTS, user, findings=found)

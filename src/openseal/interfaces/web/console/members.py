@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +26,7 @@ from openseal.errors import OpenSealError
 from openseal.interfaces.api.deps import wiring
 from openseal.interfaces.api.problems import status_of
 from openseal.interfaces.web.console.layout import NavItem, Page, show
-from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
 from openseal.interfaces.web.i18n import N_, language
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,6 @@ ROLES = Page("console/organisation/user_roles.html", "Change a user's roles",
 
 ACCOUNT_LABELS = {"active": N_("Account active"), "disabled": N_("Account disabled")}
 STATUS_OF_ACTION = {"disable": "disabled", "enable": "active"}
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,12 +61,6 @@ def role_choices(lang: str) -> list[tuple[str, str]]:
     return [(role, ROLE_NAMES[role][index]) for role in ORG_ROLES]
 
 
-def _run(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
-    try:
-        return w.run(work, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
-
 
 def _members(c: Context, p: Principal) -> list[Member]:
     p.require("users:manage")
@@ -83,7 +76,7 @@ def _member(c: Context, p: Principal, user_id: str) -> Member:
 
 def _users_page(request: Request, user: SignedIn, w: Wiring, *, status: int = 200,
                 error: OpenSealError | None = None, **values: Any) -> Response:
-    members = _run(w, user, lambda c: _members(c, user.principal))
+    members = run_as(w, user, lambda c: _members(c, user.principal))
     return show(request, USERS, user, status=status, error=error, members=members,
                 role_names=dict(role_choices(language(request))), choices=role_choices(
                     language(request)), values=values,
@@ -131,7 +124,7 @@ def _roles_page(request: Request, user: SignedIn, member: Member, *, status: int
 @router.get("/organisation/users/{user_id}/roles", response_class=HTMLResponse)
 def roles_form(request: Request, user_id: str, user: SignedIn = Depends(signed_in),
                w: Wiring = Depends(wiring)) -> Response:
-    member = _run(w, user, lambda c: _member(c, user.principal, user_id))
+    member = run_as(w, user, lambda c: _member(c, user.principal, user_id))
     return _roles_page(request, user, member)
 
 
@@ -151,7 +144,7 @@ def change_roles(request: Request, user_id: str, roles: list[str] = Form([]),
     except OpenSealError as exc:
         if status_of(exc) == 404 or exc.code == "FORBIDDEN":
             raise Refused(exc) from exc
-        member = _run(w, user, lambda c: _member(c, p, user_id))
+        member = run_as(w, user, lambda c: _member(c, p, user_id))
         return _roles_page(request, user, member, status=status_of(exc), error=exc,
                            chosen=frozenset(wanted), reason=reason[:500])
     return RedirectResponse("/organisation/users?done=roles", status_code=303)
@@ -168,7 +161,7 @@ def _status_route(action: str) -> Callable[..., Response]:
             set_user_status(c.repos, visible_user(c.repos, p, user_id),
                             STATUS_OF_ACTION[action], audit=c.audit, by=p)
 
-        _run(w, user, run)
+        run_as(w, user, run)
         return RedirectResponse(f"/organisation/users?done={action}", status_code=303)
 
     change.__name__ = f"{action}_user"

@@ -8,8 +8,6 @@ as ``/api/v1/orgs/{org_id}/...`` does: ``platform:admin``, ``decide_verification
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -28,7 +26,7 @@ from openseal.interfaces.web.console.registration import (
     Profile,
     read_profile,
 )
-from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,7 +38,6 @@ QUEUE = Page("console/organisation/review_queue.html", "Organisation verificatio
 DETAIL = Page("console/organisation/review_detail.html", "Review an organisation",
               "organisation#审核单位认证-review", "org_review")
 
-T = TypeVar("T")
 
 # The queue's order: waiting for a decision first.
 ORDER = {"pending": 0, "rejected": 1, "unverified": 2, "verified": 3}
@@ -52,12 +49,6 @@ LICENCE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options
 def _admin(p: Principal) -> None:
     p.require("platform:admin")
 
-
-def _run(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
-    try:
-        return w.run(work, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
 
 
 def _queue(c: Context, p: Principal, status: str) -> list[Profile]:
@@ -73,7 +64,7 @@ def _queue(c: Context, p: Principal, status: str) -> list[Profile]:
 def queue(request: Request, status: str = Query(""), user: SignedIn = Depends(signed_in),
           w: Wiring = Depends(wiring)) -> Response:
     chosen = status if status in VERIFICATION_LABELS else ""
-    rows = _run(w, user, lambda c: _queue(c, user.principal, chosen))
+    rows = run_as(w, user, lambda c: _queue(c, user.principal, chosen))
     return show(request, QUEUE, user, rows=rows, chosen=chosen, labels=VERIFICATION_LABELS)
 
 
@@ -91,7 +82,7 @@ def _detail_page(request: Request, user: SignedIn, shown: Profile, *, status: in
 @router.get("/admin/organisations/{org_id}", response_class=HTMLResponse)
 def detail(request: Request, org_id: str, user: SignedIn = Depends(signed_in),
            w: Wiring = Depends(wiring)) -> Response:
-    shown = _run(w, user, lambda c: _reviewed(c, user.principal, org_id))
+    shown = run_as(w, user, lambda c: _reviewed(c, user.principal, org_id))
     return _detail_page(request, user, shown)
 
 
@@ -104,7 +95,7 @@ def licence_missing(org_id: str) -> NotFound:
 def licence(org_id: str, user: SignedIn = Depends(signed_in),
             w: Wiring = Depends(wiring)) -> Response:
     """The latest submitted licence, as an attachment with its own media type."""
-    shown = _run(w, user, lambda c: _reviewed(c, user.principal, org_id))
+    shown = run_as(w, user, lambda c: _reviewed(c, user.principal, org_id))
     record = shown.licence
     if record is None:
         raise Refused(licence_missing(org_id))
@@ -137,7 +128,7 @@ def decide(request: Request, org_id: str, decision: str = Form(""), reason: str 
     except OpenSealError as exc:
         if status_of(exc) in (401, 403, 404):
             raise Refused(exc) from exc
-        shown = _run(w, user, lambda c: _reviewed(c, p, org_id))
+        shown = run_as(w, user, lambda c: _reviewed(c, p, org_id))
         return _detail_page(request, user, shown, status=status_of(exc), error=exc,
                             reason=reason[:500])
     return RedirectResponse(f"/admin/organisations/{org_id}?done={decision}",

@@ -10,7 +10,6 @@ The same core calls as /api/v1 (interfaces/api/routes/reviews.py): ``may_read_re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -51,7 +50,7 @@ from openseal.interfaces.api.problems import status_of
 from openseal.interfaces.api.routes.seals import own_seal
 from openseal.interfaces.web.console.authorisations import LEVEL_LABELS, moment_of
 from openseal.interfaces.web.console.layout import NavItem, Page, show
-from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
 from openseal.interfaces.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
@@ -73,13 +72,6 @@ DECISION_LABELS = {"pending": N_("Not decided yet"), "confirmed": N_("Kept"),
 STATUS_LABELS = {"open": N_("Review open"), "closed": N_("Review closed")}
 T = TypeVar("T")
 
-
-def _run(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
-    """``work(c)`` as the user; a refusal from the core becomes the console's error page."""
-    try:
-        return w.run(work, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
 
 
 @dataclass(frozen=True)
@@ -123,7 +115,7 @@ def _list_page(request: Request, user: SignedIn, values: dict[str, Any], *,
 def reviews(request: Request, user: SignedIn = Depends(signed_in),
             w: Wiring = Depends(wiring)) -> Response:
     """The organisation's reviews (newest first), what is overdue, and a form to start one."""
-    return _list_page(request, user, _run(w, user, lambda c: _list_values(c, user.principal)))
+    return _list_page(request, user, run_as(w, user, lambda c: _list_values(c, user.principal)))
 
 
 @router.post("/reviews", response_class=HTMLResponse)
@@ -146,7 +138,7 @@ def start(request: Request, name: str = Form(""), seal_id: str = Form(""),
     except OpenSealError as exc:
         if status_of(exc) == 403:
             raise Refused(exc) from exc
-        values = _run(w, user, lambda c: _list_values(c, p))
+        values = run_as(w, user, lambda c: _list_values(c, p))
         return _list_page(request, user, values, form=form, status=status_of(exc), error=exc)
     return RedirectResponse(f"/reviews/{quote(made.id)}", status_code=303)
 
@@ -171,7 +163,8 @@ def _read_schedule(c: Context, p: Principal) -> ScheduleStatus:
 @router.get("/reviews/schedule", response_class=HTMLResponse)
 def schedule(request: Request, user: SignedIn = Depends(signed_in),
              w: Wiring = Depends(wiring)) -> Response:
-    return _schedule_page(request, user, _run(w, user, lambda c: _read_schedule(c, user.principal)))
+    status = run_as(w, user, lambda c: _read_schedule(c, user.principal))
+    return _schedule_page(request, user, status)
 
 
 def _days(value: str, field: str) -> int:
@@ -197,7 +190,7 @@ def set_review_schedule(request: Request, interval_days: str = Form(""),
     except OpenSealError as exc:
         if status_of(exc) == 403:
             raise Refused(exc) from exc
-        found = _run(w, user, lambda c: _read_schedule(c, p))
+        found = run_as(w, user, lambda c: _read_schedule(c, p))
         return _schedule_page(request, user, found, form=form, status=status_of(exc),
                               error=exc)
     return RedirectResponse("/reviews/schedule?done=set", status_code=303)
@@ -214,7 +207,7 @@ def remove_schedule(request: Request, user: SignedIn = Depends(form_user),
     except OpenSealError as exc:
         if status_of(exc) == 403:
             raise Refused(exc) from exc
-        found = _run(w, user, lambda c: _read_schedule(c, p))
+        found = run_as(w, user, lambda c: _read_schedule(c, p))
         return _schedule_page(request, user, found, status=status_of(exc), error=exc)
     return RedirectResponse("/reviews/schedule?done=removed", status_code=303)
 
@@ -261,7 +254,7 @@ def _detail_page(request: Request, user: SignedIn, values: dict[str, Any], *,
 def review(request: Request, review_id: str, user: SignedIn = Depends(signed_in),
            w: Wiring = Depends(wiring)) -> Response:
     """The review, its progress and its items; the reviewer's confirm and revoke buttons."""
-    return _detail_page(request, user, _run(w, user, lambda c: _detail(c, user.principal,
+    return _detail_page(request, user, run_as(w, user, lambda c: _detail(c, user.principal,
                                                                          review_id)))
 
 
@@ -281,7 +274,7 @@ def _decide(request: Request, review_id: str, item_id: str, decision: str, comme
               Refusal(f"review.{decision}", f"review:{review_id[:64]}", p.org_id,
                       details={"item": item_id[:64]}), p.actor())
     except OpenSealError as exc:
-        values = _run(w, user, lambda c: _detail(c, p, review_id))
+        values = run_as(w, user, lambda c: _detail(c, p, review_id))
         return _detail_page(request, user, values, status=status_of(exc), error=exc,
                             comment=said)
     return RedirectResponse(f"/reviews/{quote(review_id)}?done={decision}", status_code=303)
@@ -310,7 +303,7 @@ def close(request: Request, review_id: str, user: SignedIn = Depends(form_user),
         w.run(lambda c: close_review(c.repos, c.clock, p, review_id, audit=c.audit),
               Refusal("review.close", f"review:{review_id[:64]}", p.org_id), p.actor())
     except OpenSealError as exc:
-        values = _run(w, user, lambda c: _detail(c, p, review_id))
+        values = run_as(w, user, lambda c: _detail(c, p, review_id))
         return _detail_page(request, user, values, status=status_of(exc), error=exc)
     return RedirectResponse(f"/reviews/{quote(review_id)}?done=close", status_code=303)
 
@@ -325,7 +318,7 @@ def report(review_id: str, user: SignedIn = Depends(signed_in),
         may_read_reviews(p)
         return report_csv(c.repos, visible_review(c.repos, p, review_id))
 
-    content = _run(w, user, run)
+    content = run_as(w, user, run)
     return Response(content, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="review-{quote(review_id)}.csv"',
         "Cache-Control": "no-store"})

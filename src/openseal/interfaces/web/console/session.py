@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 
-from openseal.bootstrap import Wiring
+from openseal.bootstrap import Context, Wiring
 from openseal.core.accounts.principal import (
     PASSWORD_EXPIRED,
     TOTP_ENROLMENT_REQUIRED,
@@ -81,6 +83,18 @@ def any_signed_in(request: Request, w: Wiring = Depends(wiring)) -> SignedIn:
     except OpenSealError as exc:
         raise _login_first(request) from exc
     return SignedIn(principal, csrf_token(w, cookie))
+
+
+T = TypeVar("T")
+
+
+def run_as(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
+    """``work(c)`` in one transaction as ``user``; a refusal from the core becomes the
+    console's error page (``Refused``)."""
+    try:
+        return w.run(work, actor=user.principal.actor())
+    except OpenSealError as exc:
+        raise Refused(exc) from exc
 
 
 def signed_in(user: SignedIn = Depends(any_signed_in)) -> SignedIn:

@@ -9,9 +9,8 @@ documents.py): ``create_request``, ``decide``, ``readable_request`` / ``inbox`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -36,7 +35,7 @@ from openseal.interfaces.api.problems import status_of
 from openseal.interfaces.api.routes.documents import sealers
 from openseal.interfaces.api.routes.seals import PRIVATE, own_seal, receive
 from openseal.interfaces.web.console.layout import NavItem, Page, show
-from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, signed_in
+from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
 from openseal.interfaces.web.previews import LONG_SIDE, PagePreview, preview_pages
 
 router = APIRouter(include_in_schema=False)
@@ -64,15 +63,7 @@ PREVIEW_LONG_SIDE = 900  # pixels: enough to place a seal, small enough to send
 MAX_PAGE = 10_000
 
 
-T = TypeVar("T")
 
-
-def _run(w: Wiring, user: SignedIn, work: Callable[[Context], T]) -> T:
-    """``work(c)`` as the user; a refusal from the core becomes the console's error page."""
-    try:
-        return w.run(work, actor=user.principal.actor())
-    except OpenSealError as exc:
-        raise Refused(exc) from exc
 
 
 def _may_request(p: Principal) -> None:
@@ -91,7 +82,7 @@ def new_form(request: Request, user: SignedIn = Depends(signed_in),
         _may_request(user.principal)
         return _requestable(c, user.principal)
 
-    seals = _run(w, user, run)
+    seals = run_as(w, user, run)
     return show(request, NEW, user, seals=seals, values={})
 
 
@@ -159,7 +150,7 @@ def my_requests(request: Request, user: SignedIn = Depends(signed_in),
         _may_request(p)
         return _rows(c, c.repos.list_use_requests(p.org, requester_id=p.id, limit=200))
 
-    return show(request, MINE, user, rows=_run(w, user, run))
+    return show(request, MINE, user, rows=run_as(w, user, run))
 
 
 @router.get("/approvals", response_class=HTMLResponse)
@@ -171,7 +162,7 @@ def approvals(request: Request, user: SignedIn = Depends(signed_in),
         p.require("requests:approve")
         return _rows(c, inbox(c.repos, p, c.clock.now()))
 
-    return show(request, INBOX, user, rows=_run(w, user, run))
+    return show(request, INBOX, user, rows=run_as(w, user, run))
 
 
 # One request --------------------------------------------------------------------------------
@@ -200,7 +191,7 @@ def _page_count(data: bytes | None) -> int:
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def request_page(request_id: str, request: Request, user: SignedIn = Depends(signed_in),
                  w: Wiring = Depends(wiring)) -> Response:
-    values = _run(w, user, lambda c: _detail(c, user.principal, request_id))
+    values = run_as(w, user, lambda c: _detail(c, user.principal, request_id))
     return show(request, DETAIL, user, **values)
 
 
@@ -208,7 +199,7 @@ def request_page(request_id: str, request: Request, user: SignedIn = Depends(sig
 def page_png(request_id: str, sha256: str, number: int, user: SignedIn = Depends(signed_in),
              w: Wiring = Depends(wiring)) -> Response:
     """Page ``number`` of a request's document as PNG (who may read the request)."""
-    data = _run(w, user, lambda c: _document(c, user.principal, request_id, sha256))
+    data = run_as(w, user, lambda c: _document(c, user.principal, request_id, sha256))
     shown = _page(data, number)
     if shown.png is None:
         raise Refused(_no_page(number))
@@ -253,7 +244,7 @@ def _decide(request: Request, request_id: str, decision: str, comment: str, user
         w.run(lambda c: decide(c.repos, c.clock, p, request_id, decision, comment,
                                audit=c.audit), refusal, p.actor())
     except OpenSealError as exc:
-        values = _run(w, user, lambda c: _detail(c, p, request_id))
+        values = run_as(w, user, lambda c: _detail(c, p, request_id))
         return show(request, DETAIL, user, status=status_of(exc), error=exc,
                     comment=comment, **values)
     return RedirectResponse(f"/requests/{quote(request_id)}", status_code=303)
@@ -299,7 +290,7 @@ def _sealing(c: Context, p: Principal, request_id: str, ticket_id: str | None,
 @router.get("/requests/{request_id}/seal", response_class=HTMLResponse)
 def seal_form(request_id: str, request: Request, ticket: str = "", page: int = 1,
               user: SignedIn = Depends(signed_in), w: Wiring = Depends(wiring)) -> Response:
-    done = _run(w, user, lambda c: _sealing(c, user.principal, request_id, ticket))
+    done = run_as(w, user, lambda c: _sealing(c, user.principal, request_id, ticket))
     shown = _page(done.document, page)
     return show(request, SEAL, user, **_seal_values(done, shown))
 
@@ -323,7 +314,7 @@ def seal_png(request_id: str, user: SignedIn = Depends(signed_in),
         assert seal is not None
         return seal.artwork.png
 
-    return Response(_run(w, user, run), media_type="image/png", headers=PRIVATE)
+    return Response(run_as(w, user, run), media_type="image/png", headers=PRIVATE)
 
 
 @router.post("/requests/{request_id}/seal")

@@ -1,7 +1,10 @@
-"""Software key store: EC P-256 keys, encrypted at rest with AES-256-GCM under a master key.
+"""Software key store: EC P-256 and SM2 keys, encrypted at rest with AES-256-GCM under a
+master key.
 
 Each key is one file ``<dir>/<key_id>.key`` (mode 0600) holding nonce || ciphertext of the
 PKCS#8 DER key; the key id is bound in as associated data, so swapping files is detected.
+The PKCS#8's curve says what a key is: SM2 (1.2.156.10197.1.301, signed through
+``openseal.core.gm.sm2``) or any other EC curve (ECDSA through ``cryptography``).
 Decrypted keys are kept in memory after first use: sealing never reloads a key.
 """
 
@@ -11,18 +14,36 @@ import os
 import re
 import secrets
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
-from cryptography.exceptions import InvalidTag
+from asn1crypto import pem
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from openseal.core.gm import keys as gm_keys
+from openseal.core.gm import sm2
 from openseal.errors import Conflict, IntegrityViolation, InvalidInput, NotFound
 
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+ALGORITHMS = ("ecdsa", "sm2")
+
+
+@dataclass(frozen=True, repr=False)
+class _Sm2Key:
+    """A raw SM2 key pair (``openseal.core.gm.sm2``). No repr: it would print the key."""
+
+    private: bytes
+    public: bytes
+
+
+_Key = ec.EllipticCurvePrivateKey | _Sm2Key
 
 
 class SoftwareKeyStore:
@@ -34,32 +55,47 @@ class SoftwareKeyStore:
                                "The master key must be 32 bytes")
         self._dir = directory
         self._aead = AESGCM(master_key)
-        self._cache: dict[str, ec.EllipticCurvePrivateKey] = {}
+        self._cache: dict[str, _Key] = {}
         self._lock = threading.Lock()
 
-    def generate_key(self, key_id: str) -> asn1_keys.PublicKeyInfo:
-        path = self._path(key_id)
-        if path.exists():
-            raise Conflict("KEY_EXISTS", f"密钥 {key_id} 已存在", f"Key {key_id} exists")
-        key = ec.generate_private_key(ec.SECP256R1())
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        nonce = secrets.token_bytes(12)
-        blob = nonce + self._aead.encrypt(nonce, der, key_id.encode())
-        _write_private_file(path, blob)
-        with self._lock:
-            self._cache[key_id] = key
-        return _public_info(key)
+    def generate_key(self, key_id: str, algorithm: str = "ecdsa") -> asn1_keys.PublicKeyInfo:
+        """A new key: "ecdsa" (P-256) or "sm2". Conflict if ``key_id`` exists."""
+        if algorithm not in ALGORITHMS:
+            raise InvalidInput("KEY_ALGORITHM", f"不支持的密钥算法：{algorithm!r}",
+                               f"Unsupported key algorithm {algorithm!r}",
+                               algorithm=algorithm, allowed=list(ALGORITHMS))
+        self._check_free(key_id)
+        key: _Key
+        if algorithm == "sm2":
+            key = _Sm2Key(*sm2.generate())
+        else:
+            key = ec.generate_private_key(ec.SECP256R1())
+        return self._store(key_id, key)
+
+    def import_key(self, key_id: str, pkcs8_der: bytes) -> asn1_keys.PublicKeyInfo:
+        """Keep a key made elsewhere (unencrypted PKCS#8, DER or PEM; SM2 keys also SEC1)
+        and return its public key. It is stored like a generated one. Conflict if
+        ``key_id`` exists; InvalidInput for anything but an SM2 or EC private key."""
+        self._check_free(key_id)
+        return self._store(key_id, _parse_key(pkcs8_der))
 
     def public_key(self, key_id: str) -> asn1_keys.PublicKeyInfo:
         return _public_info(self._load(key_id))
 
     def sign_raw(self, key_id: str, data: bytes, digest_algorithm: str) -> bytes:
+        """ECDSA (DER) with sha256/sha384/sha512, or SM2 (DER, signer ID
+        1234567812345678) with sm3; InvalidInput for another digest."""
         key = self._load(key_id)
-        return key.sign(data, ec.ECDSA(_HASHES[digest_algorithm.lower()]()))
+        digest = _check_digest(key, digest_algorithm)
+        if isinstance(key, _Sm2Key):
+            return sm2.sign(key.private, key.public, data)
+        return key.sign(data, ec.ECDSA(_HASHES[digest]()))
 
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
-        return f"{digest_algorithm.lower()}_ecdsa"
+        """"sha256_ecdsa" etc., or "sm2_sm3" for an SM2 key (which signs with SM3 only)."""
+        key = self._load(key_id)
+        digest = _check_digest(key, digest_algorithm)
+        return "sm2_sm3" if isinstance(key, _Sm2Key) else f"{digest}_ecdsa"
 
     def destroy_key(self, key_id: str) -> bool:
         """Overwrite the key file with random bytes, flush it, unlink it, forget the cached
@@ -79,7 +115,22 @@ class SoftwareKeyStore:
         path.unlink()
         return True
 
-    def _load(self, key_id: str) -> ec.EllipticCurvePrivateKey:
+    def _check_free(self, key_id: str) -> Path:
+        path = self._path(key_id)
+        if path.exists():
+            raise Conflict("KEY_EXISTS", f"密钥 {key_id} 已存在", f"Key {key_id} exists")
+        return path
+
+    def _store(self, key_id: str, key: _Key) -> asn1_keys.PublicKeyInfo:
+        path = self._check_free(key_id)
+        nonce = secrets.token_bytes(12)
+        blob = nonce + self._aead.encrypt(nonce, _pkcs8(key), key_id.encode())
+        _write_private_file(path, blob)
+        with self._lock:
+            self._cache[key_id] = key
+        return _public_info(key)
+
+    def _load(self, key_id: str) -> _Key:
         cached = self._cache.get(key_id)
         if cached is not None:
             return cached
@@ -96,8 +147,7 @@ class SoftwareKeyStore:
                 "KEY_DECRYPT_FAILED", f"密钥 {key_id} 无法解密：主密钥不对或文件被改动",
                 f"Key {key_id} cannot be decrypted: wrong master key or altered file",
             ) from None
-        key = serialization.load_der_private_key(der, password=None)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        key = _parse_key(der)
         with self._lock:
             self._cache[key_id] = key
         return key
@@ -108,7 +158,51 @@ class SoftwareKeyStore:
         return self._dir / f"{key_id}.key"
 
 
-def _public_info(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PublicKeyInfo:
+def _parse_key(data: bytes) -> _Key:
+    """The private key in ``data``, by its curve: SM2 (1.2.156.10197.1.301) or another EC
+    curve (``cryptography``); InvalidInput for anything else. Key files always hold
+    PKCS#8 DER; imported keys may also be PEM (SM2: SEC1 too)."""
+    try:
+        return _Sm2Key(*gm_keys.load_private_key(data))
+    except InvalidInput as exc:
+        if exc.code != "SM2_KEY_NOT_SM2":
+            raise
+    try:
+        if pem.detect(data):
+            key = serialization.load_pem_private_key(data, password=None)
+        else:
+            key = serialization.load_der_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise InvalidInput("KEY_INVALID", "无法读取私钥（需要未加密的 PKCS#8）",
+                           "Unreadable private key (unencrypted PKCS#8 expected)") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise InvalidInput("KEY_ALGORITHM", "只支持 SM2 和 EC（ECDSA）私钥",
+                           "Only SM2 and EC (ECDSA) private keys are supported")
+    return key
+
+
+def _pkcs8(key: _Key) -> bytes:
+    if isinstance(key, _Sm2Key):
+        return gm_keys.private_key_info(key.private, key.public)
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _check_digest(key: _Key, digest_algorithm: str) -> str:
+    digest = digest_algorithm.lower()
+    allowed = ("sm3",) if isinstance(key, _Sm2Key) else tuple(_HASHES)
+    if digest not in allowed:
+        names = ", ".join(allowed)
+        raise InvalidInput(
+            "KEY_DIGEST", f"此密钥不能使用摘要算法 {digest_algorithm!r}（可用：{names}）",
+            f"This key cannot sign with digest {digest_algorithm!r} (allowed: {names})",
+            digest=digest_algorithm, allowed=list(allowed))
+    return digest
+
+
+def _public_info(key: _Key) -> asn1_keys.PublicKeyInfo:
+    if isinstance(key, _Sm2Key):
+        return gm_keys.public_key_info(key.public)
     der = key.public_key().public_bytes(serialization.Encoding.DER,
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
     return asn1_keys.PublicKeyInfo.load(der)

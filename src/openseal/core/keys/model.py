@@ -10,10 +10,12 @@ from asn1crypto import keys as asn1_keys
 class KeyStore(Protocol):
     """Where private keys live. Keys never leave it; callers get signatures only."""
 
-    def generate_key(self, key_id: str) -> asn1_keys.PublicKeyInfo:
+    def generate_key(self, key_id: str, algorithm: str = "ecdsa") -> asn1_keys.PublicKeyInfo:
         """Create a new key pair named ``key_id`` and return its public key.
 
-        Raises Conflict if ``key_id`` exists.
+        ``algorithm`` is "ecdsa" (EC P-256, the default) or "sm2" (GB/T 32918; its public
+        key is an id-ecPublicKey on the curve 1.2.156.10197.1.301). Raises Conflict if
+        ``key_id`` exists, InvalidInput for another algorithm.
         """
         ...
 
@@ -24,12 +26,19 @@ class KeyStore(Protocol):
     def sign_raw(self, key_id: str, data: bytes, digest_algorithm: str) -> bytes:
         """Sign ``data`` (hashed here with ``digest_algorithm``, e.g. "sha256").
 
-        Returns the signature in the encoding of the key's mechanism (DER for ECDSA).
+        Returns the signature in the encoding of the key's mechanism: DER SEQUENCE{r, s} for
+        ECDSA and for SM2. An SM2 key takes "sm3" only and hashes SM3(Z || data), Z with
+        the signer ID 1234567812345678 (GB/T 38540, OFD). Raises InvalidInput for a digest
+        the key cannot use, NotFound for a missing key.
         """
         ...
 
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
-        """The asn1crypto name of the signature mechanism, e.g. "sha256_ecdsa"."""
+        """The asn1crypto name of the signature mechanism, e.g. "sha256_ecdsa", or
+        "sm2_sm3" for an SM2 key (registered by ``openseal.core.gm.oids``).
+
+        Raises InvalidInput for a digest the key cannot use, NotFound for a missing key.
+        """
         ...
 
     def destroy_key(self, key_id: str) -> bool:

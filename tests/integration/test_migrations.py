@@ -66,6 +66,18 @@ def test_upgrade_from_0002_keeps_seals_real_and_organisations_verified(url: str)
         assert seal is not None and seal.sandbox is False
         assert profile_of(repos, "o").status == "verified"
         assert repos.list_users() == [] and repos.get_instance().test_root_cert_id is None
+        assert (seal.algorithm, seal.esl, seal.es_id) == ("ecdsa", None, None)  # 0012
+        assert repos.get_instance().sm2_root_cert_id is None  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_0012_sm2_seals_downgrades_and_upgrades_again(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    command.downgrade(alembic_config(engine), "0011")
+    assert not schema_is_current(engine)
+    upgrade(engine)
+    assert schema_is_current(engine)
     engine.dispose()
 
 

@@ -32,6 +32,12 @@ class InstanceRecord:
     created_at: datetime
     audit_cert_id: str | None = None
     test_root_cert_id: str | None = None  # the sandbox CA's root, never a trust anchor
+    # The SM2 (国密) hierarchy, made with the first SM2 seal: a root and the seal maker
+    # (制章者) that signs every SES_Seal, for production and for the sandbox.
+    sm2_root_cert_id: str | None = None
+    sm2_maker_cert_id: str | None = None
+    sm2_test_root_cert_id: str | None = None
+    sm2_test_maker_cert_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ class SealRecord:
     status: str
     created_at: datetime
     sandbox: bool = False  # certified by the test CA; stamps carry a TEST / 测试 mark
+    algorithm: str = "ecdsa"  # "ecdsa" (PDF, PAdES) or "sm2" (OFD, GB/T 38540)
+    esl: bytes | None = None  # an SM2 seal's DER SES_Seal (GB/T 38540 v4), its .esl file
+    es_id: str | None = None  # an SM2 seal's esID (14 ASCII characters, unique)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from openseal.adapters.db.accounts_repository import SqlAccounts
 from openseal.adapters.db.anchors_repository import SqlAnchors
@@ -31,6 +32,7 @@ from openseal.core.records import (
     SealRecord,
 )
 from openseal.core.seals.model import SealDesign, SealType
+from openseal.errors import Conflict
 
 _INSERT_SEALED_DOCUMENT = insert(SealedDocumentRow.__table__)
 
@@ -46,7 +48,9 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
             return None
         return InstanceRecord(row.name, row.root_cert_id, row.tsa_cert_id,
                               _utc(row.created_at) or row.created_at, row.audit_cert_id,
-                              row.test_root_cert_id)
+                              row.test_root_cert_id, row.sm2_root_cert_id,
+                              row.sm2_maker_cert_id, row.sm2_test_root_cert_id,
+                              row.sm2_test_maker_cert_id)
 
     def add_instance(self, record: InstanceRecord) -> None:
         self.session.add(InstanceRow(id=1, name=record.name, root_cert_id=record.root_cert_id,
@@ -67,6 +71,18 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
         row.test_root_cert_id = cert_id
         self.session.flush()
 
+    def claim_sm2_hierarchy(self, sandbox: bool, root_cert_id: str,
+                            maker_cert_id: str) -> bool:
+        """Record the SM2 root and seal maker of one side (production or sandbox), unless
+        another transaction did first (then False: nothing changed). A compare-and-set on
+        the one instance row: concurrent first SM2 seals cannot leave two roots."""
+        root = InstanceRow.sm2_test_root_cert_id if sandbox else InstanceRow.sm2_root_cert_id
+        maker = InstanceRow.sm2_test_maker_cert_id if sandbox else InstanceRow.sm2_maker_cert_id
+        done = self.session.execute(
+            update(InstanceRow).where(InstanceRow.id == 1, root.is_(None))
+            .values({root.key: root_cert_id, maker.key: maker_cert_id}))
+        return bool(getattr(done, "rowcount", 0) == 1)
+
     # certificates -------------------------------------------------------------------------
     def add_certificate(self, record: CertificateRecord) -> None:
         self.session.add(CertificateRow(
@@ -84,6 +100,13 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
         query = select(CertificateRow).order_by(CertificateRow.not_before)
         if role:
             query = query.where(CertificateRow.role == role)
+        return [_certificate(r) for r in self.session.scalars(query)]
+
+    def org_certificates(self, org_id: str, role: str) -> list[CertificateRecord]:
+        """The organisation's certificates of ``role``, newest first."""
+        query = (select(CertificateRow)
+                 .where(CertificateRow.org_id == org_id, CertificateRow.role == role)
+                 .order_by(CertificateRow.not_before.desc(), CertificateRow.id))
         return [_certificate(r) for r in self.session.scalars(query)]
 
     # organizations ------------------------------------------------------------------------
@@ -111,6 +134,20 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
 
     # seals --------------------------------------------------------------------------------
     def add_seal(self, record: SealRecord) -> None:
+        """Conflict SEAL_ES_ID_TAKEN if a concurrent SM2 seal took the same esID first."""
+        if record.es_id is None:
+            self._add_seal(record)
+            return
+        try:
+            with self.session.begin_nested():
+                self._add_seal(record)
+        except IntegrityError:
+            raise Conflict("SEAL_ES_ID_TAKEN",
+                           f"电子印章编码 {record.es_id} 刚被另一枚印章占用，请重试",
+                           f"The seal code (esID) {record.es_id} was just taken by another "
+                           "seal; try again") from None
+
+    def _add_seal(self, record: SealRecord) -> None:
         d, a = record.design, record.artwork
         self.session.add(SealRow(
             id=record.id, org_id=record.org_id, seal_type=d.seal_type.value,
@@ -118,7 +155,18 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
             purpose=d.purpose, tax_id=d.tax_id, code=d.code, key_id=record.key_id,
             cert_id=record.cert_id, width_mm=a.width_mm, height_mm=a.height_mm,
             vector=a.vector, png=a.png, svg=a.svg, status=record.status,
-            created_at=record.created_at, sandbox=record.sandbox))
+            created_at=record.created_at, sandbox=record.sandbox, algorithm=record.algorithm,
+            esl=record.esl, es_id=record.es_id))
+        self.session.flush()
+
+    def last_es_id(self, prefix: str) -> str | None:
+        """The greatest esID starting with ``prefix`` (None: none yet)."""
+        return self.session.scalar(select(func.max(SealRow.es_id))
+                                   .where(SealRow.es_id.like(f"{prefix}%")))
+
+    def set_seal_esl(self, seal_id: str, esl: bytes) -> None:
+        """A new SES_Seal for the seal (after its certificate was renewed)."""
+        self.session.execute(update(SealRow).where(SealRow.id == seal_id).values(esl=esl))
         self.session.flush()
 
     def get_seal(self, ref: str) -> SealRecord | None:
@@ -195,4 +243,5 @@ def _seal(row: SealRow) -> SealRecord:
                         row.code)
     artwork = SealArtworkRecord(row.width_mm, row.height_mm, row.vector, row.png, row.svg)
     return SealRecord(row.id, row.org_id, row.name, design, row.key_id, row.cert_id, artwork,
-                      row.status, _utc(row.created_at) or row.created_at, row.sandbox)
+                      row.status, _utc(row.created_at) or row.created_at, row.sandbox,
+                      row.algorithm or "ecdsa", row.esl, row.es_id)

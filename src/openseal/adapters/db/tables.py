@@ -31,6 +31,11 @@ class InstanceRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     audit_cert_id: Mapped[str | None] = mapped_column(String(36))
     test_root_cert_id: Mapped[str | None] = mapped_column(String(36))
+    # migration 0012: the SM2 hierarchy (made with the first SM2 seal)
+    sm2_root_cert_id: Mapped[str | None] = mapped_column(String(36))
+    sm2_maker_cert_id: Mapped[str | None] = mapped_column(String(36))
+    sm2_test_root_cert_id: Mapped[str | None] = mapped_column(String(36))
+    sm2_test_maker_cert_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class CertificateRow(Base):
@@ -80,6 +85,10 @@ class SealRow(Base):
     sandbox: Mapped[bool] = mapped_column(Boolean)
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # migration 0012: SM2 seals and their GB/T 38540 SES_Seal
+    algorithm: Mapped[str] = mapped_column(String(10), server_default="ecdsa")
+    esl: Mapped[bytes | None] = mapped_column(LargeBinary)
+    es_id: Mapped[str | None] = mapped_column(String(14), unique=True, index=True)
 
 
 class SealedDocumentRow(Base):

@@ -16,6 +16,7 @@ from openseal.core.governance.approval_ports import DocumentStore
 from openseal.core.governance.authorize import authorize
 from openseal.core.records import SealRecord
 from openseal.core.signing.ltv import checked_level
+from openseal.core.signing.service import refuse_sm2_for_pdf
 from openseal.errors import Conflict, InvalidInput, NotFound
 
 MAX_FILES = 200
@@ -38,6 +39,7 @@ def create_batch(repos: BatchRepos, clock: Clock, store: DocumentStore, principa
     when it is sealed. Nothing is stored unless the whole job is accepted."""
     now = clock.now()
     authorize(repos, principal, "seals:use", seal, category=options.category, now=now)
+    refuse_sm2_for_pdf(seal)  # a batch seals PDFs
     if seal.status != "active":
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用",
                        f"Seal '{seal.name}' is not active")

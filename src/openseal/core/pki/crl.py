@@ -16,6 +16,7 @@ from typing import Protocol
 from asn1crypto import crl
 
 from openseal.core.clock import Clock
+from openseal.core.gm.keys import is_sm2
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.issuance import asn1_time, certificate_from_der, key_identifier
 from openseal.core.pki.profiles import CertificateRole
@@ -59,7 +60,8 @@ def build_crl(ca: CertificateRecord, entries: Sequence[RevokedCertificate], numb
     """The DER of a v2 CRL of ``ca`` listing ``entries``, signed by the CA key."""
     assert ca.key_id is not None
     ca_cert = certificate_from_der(ca.der)
-    algorithm = keystore.signature_algorithm(ca.key_id, "sha256")
+    digest = "sm3" if is_sm2(ca_cert.public_key) else "sha256"  # an SM2 CA signs SM2-with-SM3
+    algorithm = keystore.signature_algorithm(ca.key_id, digest)
     tbs = crl.TbsCertList({
         "version": "v2",
         "signature": {"algorithm": algorithm},
@@ -74,7 +76,7 @@ def build_crl(ca: CertificateRecord, entries: Sequence[RevokedCertificate], numb
     })
     if entries:  # RFC 5280 §5.1.2.6: absent, not empty, when nothing is revoked
         tbs["revoked_certificates"] = [_entry(e) for e in entries]
-    signature = keystore.sign_raw(ca.key_id, tbs.dump(), "sha256")
+    signature = keystore.sign_raw(ca.key_id, tbs.dump(), digest)
     return crl.CertificateList({
         "tbs_cert_list": tbs, "signature_algorithm": {"algorithm": algorithm},
         "signature": signature}).dump()

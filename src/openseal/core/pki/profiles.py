@@ -19,6 +19,12 @@ class CertificateRole(StrEnum):
     AUDIT = "audit"
     OCSP = "ocsp"  # an OCSP responder's delegated signing certificate (RFC 6960 §4.2.2.2)
     REPORT = "report"  # signs verification reports (core.pki.report_key)
+    # The SM2 (国密) hierarchy (core.pki.sm2_hierarchy): its own roles, so that nothing
+    # that hands CAs to pyHanko (which cannot read SM2) ever sees one. SM2 seal
+    # certificates keep the role SEAL: the lifecycle treats them alike.
+    SM2_ROOT_CA = "sm2-root-ca"
+    SM2_ORG_CA = "sm2-org-ca"
+    SEAL_MAKER = "seal-maker"  # 制章者: signs every SES_Seal the platform makes
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from openseal.core.pki.issuance import Issuer, certificate_from_der, issue_certi
 from openseal.core.pki.ocsp import OcspResponder
 from openseal.core.pki.profiles import CertificateProfile, CertificateRole
 from openseal.core.pki.report_key import ReportKey, report_key
+from openseal.core.pki.sm2_hierarchy import Sm2Hierarchy
 from openseal.core.pki.tsa import TimestampAuthority, TsaIdentity
 from openseal.core.records import CertificateRecord, CrlRecord, InstanceRecord
 from openseal.errors import Conflict, NotFound
@@ -118,13 +119,28 @@ class PkiService:
         org_ca = self._cert(org_ca_id)
         if self._under_test_root(org_ca) != sandbox:
             raise sandbox_mismatch(sandbox)
+        if org_ca.role is CertificateRole.SM2_ORG_CA:  # an SM2 seal's renewal
+            return self.sm2().seal_certificate(org_ca, seal_name, org_name, uscc, base_url,
+                                               sandbox=sandbox)
         profile = profiles.seal_profile(seal_name, org_name, uscc, base_url,
                                         org_ca.org_id or "", sandbox=sandbox)
         return self._issue(profile, org_ca, org_id=org_ca.org_id)
 
     def trust_anchors(self) -> list[x509.Certificate]:
-        """The production root only: the test root is never a trust anchor."""
+        """The production root only: the test root is never a trust anchor. The SM2 root is
+        not here either (pyHanko, which validates PDFs with these, cannot read SM2): see
+        ``sm2_anchors``."""
         return [certificate_from_der(self._cert(self._instance().root_cert_id).der)]
+
+    def sm2(self) -> Sm2Hierarchy:
+        """The SM2 hierarchy (GB/T 38540 seals): made with the first SM2 seal."""
+        return Sm2Hierarchy(self._repos, self._keys, self._clock, self._recorder,
+                            self._instance, self._cert)
+
+    def sm2_anchors(self) -> list[x509.Certificate]:
+        """The production SM2 root, once made: what OFD seal verifiers trust (never
+        creates it; never the sandbox SM2 root)."""
+        return [certificate_from_der(der) for der in self.sm2().anchors()]
 
     def test_root(self) -> CertificateRecord:
         """The sandbox root CA, created on first use (its subject says TEST)."""
@@ -166,13 +182,16 @@ class PkiService:
     # CRL and OCSP ------------------------------------------------------------------------
     def crl_issuer(self, ref: str) -> CertificateRecord:
         """The CA whose CRL ``/api/v1/pki/crl/{ref}.crl`` publishes: "root", "test-root",
-        an organisation id (its current CA) or a CA certificate id. NotFound otherwise."""
+        "sm2-root", "sm2-test-root", an organisation id (its current CA) or a CA certificate
+        id (an SM2 CA's certificates name it so). NotFound otherwise."""
         instance = self._instance()
-        special = {"root": instance.root_cert_id, "test-root": instance.test_root_cert_id}
+        special = {"root": instance.root_cert_id, "test-root": instance.test_root_cert_id,
+                   "sm2-root": instance.sm2_root_cert_id,
+                   "sm2-test-root": instance.sm2_test_root_cert_id}
         org = self._repos.get_organization(ref) if ref not in special else None
         cert_id = special.get(ref) or (org.ca_cert_id if org and org.id == ref else ref)
         record = self._repos.get_certificate(cert_id) if cert_id else None
-        if record is None or not is_ca(record):
+        if record is None or not (is_ca(record) or self.sm2().is_sm2_ca(record)):
             raise NotFound("CRL_NOT_FOUND", f"找不到 {ref} 的证书吊销列表",
                            f"No certificate revocation list for {ref}")
         return record
@@ -220,10 +239,11 @@ class PkiService:
         return instance
 
     def _under_test_root(self, record: CertificateRecord) -> bool:
-        test_root_id = self._instance().test_root_cert_id
+        instance = self._instance()
+        test_roots = {instance.test_root_cert_id, instance.sm2_test_root_cert_id} - {None}
         while record.issuer_id is not None and record.issuer_id != record.id:
             record = self._cert(record.issuer_id)
-        return test_root_id is not None and record.id == test_root_id
+        return record.id in test_roots
 
     def _cert(self, cert_id: str) -> CertificateRecord:
         record = self._repos.get_certificate(cert_id)

@@ -143,6 +143,25 @@ def sm2_seal_certificate(subject: SubjectInfo, public64: bytes, issuer_cert: byt
                   not_before, not_after, serial)
 
 
+def sm2_maker_certificate(subject: SubjectInfo, public64: bytes, issuer_cert: bytes,
+                          sign: Sign, not_before: datetime, not_after: datetime,
+                          serial: int | None = None) -> bytes:
+    """The DER of a seal maker's (制章者, GB/T 38540) end-entity certificate under
+    ``issuer_cert`` (the platform's SM2 root): cA false, keyUsage digitalSignature +
+    nonRepudiation (critical). Unlike a seal certificate it names the platform, which has
+    no credit code."""
+    issuer = _issuer(issuer_cert)
+    spki = sm2_public_key_info(public64)
+    extensions = [
+        _ext("basic_constraints", {"ca": False}, critical=True),
+        _ext("key_usage", set(SEAL_KEY_USAGE), critical=True),
+        _ext("key_identifier", key_identifier(spki)),
+        _aki(issuer),
+    ]
+    return _issue(_name(subject), spki, issuer.subject, issuer.public_key, extensions, sign,
+                  not_before, not_after, serial)
+
+
 def sm2_crl(issuer_cert: bytes, revoked: Sequence[Revoked], this_update: datetime,
             next_update: datetime, crl_number: int, sign: Sign) -> bytes:
     """The DER of a v2 CRL of ``issuer_cert`` (a CA with cRLSign), signed through ``sign``
@@ -303,5 +322,6 @@ def _wrong_key() -> IntegrityViolation:
 
 
 __all__ = ["CA_KEY_USAGE", "SEAL_KEY_USAGE", "SERIAL_BITS", "Revoked", "Sign",
-           "new_sm2_serial", "sm2_ca_certificate", "sm2_crl", "sm2_public_key_info",
+           "new_sm2_serial", "sm2_ca_certificate", "sm2_crl", "sm2_maker_certificate",
+           "sm2_public_key_info",
            "sm2_root_certificate", "sm2_seal_certificate"]

@@ -13,6 +13,7 @@ then has a new certificate and key (see docs/governance.md).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -23,6 +24,7 @@ from openseal.core.keys.model import KeyStore
 from openseal.core.pki.crl import HOLD, REVOCATION_REASONS, RevocationRepos
 from openseal.core.pki.service import PkiService
 from openseal.core.records import CertificateRecord, SealRecord
+from openseal.core.seals.esl import build_esl
 from openseal.core.seals.service import find_seal
 from openseal.errors import Conflict, InvalidInput
 
@@ -107,7 +109,8 @@ class SealLifecycle:
 
     def renew(self, seal_ref: str, reason: str, public_url: str) -> Transition:
         """A new certificate over a new key pair for the same seal (id, name, image,
-        organisation, issuing CA). The old certificate is superseded, not revoked: documents
+        organisation, issuing CA; an SM2 seal also gets a new .esl, same esID, listing the
+        new certificate). The old certificate is superseded, not revoked: documents
         sealed with it stay valid; its key is kept, unused, until the seal is destroyed."""
         seal, text = self._checked(seal_ref, reason, "renew", (ACTIVE,))
         old = self._pki_cert(seal.cert_id)
@@ -118,9 +121,17 @@ class SealLifecycle:
         assert new.key_id is not None
         now = self._clock.now()
         self._repos.replace_seal_certificate(seal, new.id, new.key_id, now)
+        sm2: dict[str, object] = {}
+        if seal.algorithm == "sm2":  # a new SES_Seal listing the new certificate
+            assert seal.es_id is not None
+            esl = build_esl(self._pki, es_id=seal.es_id, seal_type=seal.design.seal_type,
+                            name=seal.name, artwork=seal.artwork, cert=new,
+                            sandbox=seal.sandbox)
+            self._repos.set_seal_esl(seal.id, esl)
+            sm2 = {"esl_sha256": hashlib.sha256(esl).hexdigest()}
         return self._move(seal, ACTIVE, text, now, "seal.renew", {
             "old_cert": old.id, "old_serial": old.serial_hex, "new_cert": new.id,
-            "new_serial": new.serial_hex, "new_not_after": new.not_after.isoformat()})
+            "new_serial": new.serial_hex, "new_not_after": new.not_after.isoformat(), **sm2})
 
     def expiring(self, days: int, org_id: str | None = None) -> list[ExpiringSeal]:
         """Active seals whose certificate ends within ``days`` days (or has ended)."""

@@ -13,6 +13,7 @@ from openseal.core.pki.service import PkiService
 from openseal.core.ports import Repositories
 from openseal.core.records import SealArtworkRecord, SealRecord
 from openseal.core.seals import artwork
+from openseal.core.seals.esl import build_esl, next_es_id
 from openseal.core.seals.model import DEFAULT_PURPOSE, SealDesign, SealType
 from openseal.errors import InvalidInput, NotFound
 
@@ -31,13 +32,20 @@ class SealOrder:
     code: str | None = None
     image: bytes | None = None
     white_to_transparent: bool = False
+    algorithm: str = "ecdsa"  # "ecdsa" (PDF) or "sm2" (OFD: also a GB/T 38540 .esl)
+
+
+ALGORITHMS = ("ecdsa", "sm2")
 
 
 def create_seal(
     repos: Repositories, pki: PkiService, clock: Clock, order: SealOrder, base_url: str, *,
     audit: AuditRecorder,
 ) -> SealRecord:
-    """Create a seal with its own key and certificate. Raises InvalidInput / NotFound."""
+    """Create a seal with its own key and certificate; an SM2 seal's come from the
+    organisation's SM2 CA, with its GB/T 38540 .esl (``esl``). Raises InvalidInput /
+    NotFound, or Conflict when a concurrent SM2 seal made the SM2 hierarchy or took the
+    esID first (SM2_PKI_BUSY, SEAL_ES_ID_TAKEN: try again)."""
     org = find_organization(repos, order.org)
     seal_type = _seal_type(order.seal_type)
     name = order.name.strip()
@@ -48,18 +56,32 @@ def create_seal(
     design = SealDesign(seal_type, drawn, order.purpose or DEFAULT_PURPOSE[seal_type],
                         order.tax_id or (org.uscc if seal_type is SealType.INVOICE else None),
                         order.code)
+    algorithm = _algorithm(order.algorithm)
     sandbox = is_sandboxed(repos, org.id)
     art = _artwork(design, order, sandbox)
-    cert = pki.issue_seal_certificate(org.ca_cert_id, name, org.name, org.uscc, base_url,
-                                      sandbox=sandbox)
+    esl = es_id = None
+    if algorithm == "sm2":
+        sm2 = pki.sm2()
+        ca = sm2.org_ca(org.id, org.name, org.uscc, sandbox=sandbox)
+        cert = sm2.seal_certificate(ca, name, org.name, org.uscc, base_url, sandbox=sandbox)
+        es_id = next_es_id(repos, org.uscc)
+        esl = build_esl(pki, es_id=es_id, seal_type=seal_type, name=name, artwork=art,
+                        cert=cert, sandbox=sandbox)
+    else:
+        cert = pki.issue_seal_certificate(org.ca_cert_id, name, org.name, org.uscc, base_url,
+                                          sandbox=sandbox)
     assert cert.key_id is not None
     record = SealRecord(str(uuid.uuid4()), org.id, name, design, cert.key_id, cert.id, art,
-                        "active", clock.now(), sandbox=sandbox)
+                        "active", clock.now(), sandbox=sandbox, algorithm=algorithm, esl=esl,
+                        es_id=es_id)
     repos.add_seal(record)
+    sm2_facts = {} if esl is None else {
+        "es_id": es_id, "esl_sha256": hashlib.sha256(esl).hexdigest()}
     audit.record("seal.create", org_id=org.id, target=f"seal:{record.id}", details={
         "name": name, "type": seal_type.value, "cert": cert.id, "cert_serial": cert.serial_hex,
         "image": "upload" if order.image is not None else "drawn",
-        "image_sha256": hashlib.sha256(art.png).hexdigest(), "sandbox": sandbox})
+        "image_sha256": hashlib.sha256(art.png).hexdigest(), "sandbox": sandbox,
+        "algorithm": algorithm, **sm2_facts})
     return record
 
 
@@ -76,6 +98,30 @@ def find_seal(repos: Repositories, ref: str) -> SealRecord:
         raise NotFound("SEAL_NOT_FOUND", f"找不到印章「{ref}」", f"Seal '{ref}' not found",
                        field="seal")
     return record
+
+
+def seal_esl(seal: SealRecord) -> bytes:
+    """The SM2 seal's GB/T 38540 electronic seal (DER SES_Seal, an .esl file); InvalidInput
+    SEAL_NOT_SM2 for any other seal (a PDF seal has none)."""
+    if seal.algorithm != "sm2" or seal.esl is None:
+        raise InvalidInput("SEAL_NOT_SM2",
+                           f"印章「{seal.name}」不是 SM2 印章，没有 GB/T 38540 电子印章（.esl）",
+                           f"Seal '{seal.name}' is not an SM2 seal and has no GB/T 38540 "
+                           "electronic seal (.esl)", field="seal", algorithm=seal.algorithm)
+    return seal.esl
+
+
+def _algorithm(value: str) -> str:
+    algorithm = (value or "").strip().lower()
+    if algorithm == "rsa":
+        raise InvalidInput("SEAL_ALGORITHM", "暂不支持 RSA 印章，请选择 ecdsa 或 sm2",
+                           "RSA seals are not supported yet; choose ecdsa or sm2",
+                           field="algorithm")
+    if algorithm not in ALGORITHMS:
+        raise InvalidInput("SEAL_ALGORITHM", f"不支持的印章算法「{value}」，可选：ecdsa, sm2",
+                           f"Unknown seal algorithm '{value}'; choose one of: ecdsa, sm2",
+                           field="algorithm")
+    return algorithm
 
 
 def _seal_type(value: str) -> SealType:

@@ -34,7 +34,7 @@ from openseal.core.signing.inspect import timestamp_serial
 from openseal.core.signing.ltv import B_T, checked_level, extend, validation_context
 from openseal.core.signing.pdf import PdfSealer, SealRequest
 from openseal.core.signing.signer import KeyStoreSigner
-from openseal.errors import Conflict
+from openseal.errors import Conflict, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,18 @@ class SealerCache:
             self._sealers.pop(seal_id, None)
 
 
+def refuse_sm2_for_pdf(seal: SealRecord) -> None:
+    """An SM2 seal stamps OFD files (GB/T 38540): PDF signatures (PAdES, pyHanko) cannot
+    use SM2, so sealing a PDF with one is refused before any work is done."""
+    if seal.algorithm == "sm2":
+        raise InvalidInput("SEAL_ALGORITHM_PDF",
+                           f"印章「{seal.name}」是 SM2 印章，用于 OFD 文件，不能加盖在 PDF 上",
+                           f"Seal '{seal.name}' is an SM2 seal: an SM2 seal stamps OFD "
+                           "files, not PDFs", field="seal", algorithm="sm2")
+
+
 def _build_sealer(seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfSealer:
+    refuse_sm2_for_pdf(seal)
     signer = KeyStoreSigner(keystore, seal.key_id, pki.certificate(seal.cert_id),
                             pki.chain(seal.cert_id))
     art = seal.artwork
@@ -136,6 +147,7 @@ def prepare_seal(
         grant = authorize(repos, principal, "seals:request", seal, category=category,
                           now=clock.now())
         request = replace(request, approval=ticket.chain)
+    refuse_sm2_for_pdf(seal)
     if seal.status != "active":
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
                        "not active")

@@ -29,6 +29,9 @@ class SealBody(Strict):
                                description="Invoice seal: 18-character tax ID")
     code: str | None = Field(default=None, max_length=20,
                              description="Filing code along the lower arc (digits)")
+    algorithm: str = Field(default="ecdsa", max_length=10, description=(
+        "ecdsa (seals PDFs) | sm2 (seals OFD files; also makes a GB/T 38540 electronic "
+        "seal, GET .../esl)"))
 
 
 class SealOut(BaseModel):
@@ -46,6 +49,11 @@ class SealOut(BaseModel):
     image_png_url: str
     image_svg_url: str | None = Field(description="null for an uploaded image (no vector form)")
     certificate_url: str
+    algorithm: str = Field(description="ecdsa (PDF) | sm2 (OFD, GB/T 38540)")
+    es_id: str | None = Field(default=None,
+                              description="An SM2 seal's esID (14 digits); null otherwise")
+    esl_url: str | None = Field(default=None, description=(
+        "An SM2 seal's GB/T 38540 electronic seal (.esl, DER); null otherwise"))
 
     @classmethod
     def of(cls, s: SealRecord, cert: CertificateRecord) -> SealOut:
@@ -57,7 +65,8 @@ class SealOut(BaseModel):
                    certificate_serial=cert.serial_hex, certificate_not_after=cert.not_after,
                    image_png_url=f"{base}/image.png",
                    image_svg_url=f"{base}/image.svg" if s.artwork.svg else None,
-                   certificate_url=f"{base}/certificate.pem")
+                   certificate_url=f"{base}/certificate.pem", algorithm=s.algorithm,
+                   es_id=s.es_id, esl_url=f"{base}/esl" if s.algorithm == "sm2" else None)
 
 
 class DocumentOut(BaseModel):

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from asn1crypto import x509
 
 from openseal.bootstrap import Context, Wiring
 from openseal.core.pki.anchors import import_anchor, remove_anchor
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import TrustAnchorRecord
+from openseal.errors import NotFound
 from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.operator import os_user
 from openseal.interfaces.cli.output import emit, read_input, translated_errors
@@ -27,14 +29,24 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
 
     @ca.command("export")
     def export(out: Path = typer.Option(..., "--out"),
+               sm2: bool = typer.Option(False, "--sm2", help=(
+                   "The SM2 root instead: what OFD (GB/T 38540) seals chain to")),
                as_json: bool = typer.Option(False, "--json")) -> None:
         """Write the trust anchors (root certificates) an outside validator needs."""
         with translated_errors(as_json):
             w = wiring()
             w.require_schema()
-            roots = w.run(lambda c: c.pki.trust_anchors())
+            roots = w.run(lambda c: _sm2_roots(c) if sm2 else c.pki.trust_anchors())
             write_atomically(out, "".join(certificate_to_pem(r) for r in roots).encode())
             emit({"out": str(out), "count": len(roots)}, as_json, lambda: typer.echo(str(out)))
+
+
+def _sm2_roots(c: Context) -> list[x509.Certificate]:
+    roots = c.pki.sm2_anchors()
+    if not roots:
+        raise NotFound("SM2_ROOT_NOT_MADE", "尚无国密（SM2）根证书：它随第一枚 SM2 印章创建",
+                       "There is no SM2 root yet: it is made with the first SM2 seal")
+    return roots
 
 
 def _trust(trust: typer.Typer, wiring: Callable[[], Wiring]) -> None:

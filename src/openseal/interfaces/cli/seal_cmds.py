@@ -12,7 +12,7 @@ from rich.table import Table
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
-from openseal.core.seals.service import SealOrder, create_seal, find_seal
+from openseal.core.seals.service import SealOrder, create_seal, find_seal, seal_esl
 from openseal.interfaces.cli import lifecycle_cmds
 from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.output import emit, read_input, translated_errors
@@ -35,19 +35,23 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         image: Path = typer.Option(None, help="Use this PNG/JPEG instead of drawing"),
         white_transparent: bool = typer.Option(False, "--white-transparent",
                                                help="Uploaded image: white becomes clear"),
+        algorithm: str = typer.Option("ecdsa", "--algorithm",
+                                      help="ecdsa (PDF seals) | sm2 (OFD seals, GB/T 38540)"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Create a seal: its image, its own key pair and its certificate."""
+        """Create a seal: its image, its own key pair and its certificate (an SM2 seal also
+        its GB/T 38540 electronic seal, see `seal export-esl`)."""
         with translated_errors(as_json):
             data = read_input(image) if image else None
             order = SealOrder(org, seal_type, name, purpose, tax_id, code, data,
-                              white_transparent)
+                              white_transparent, algorithm)
             w = wiring()
             w.require_schema()
             rec = w.run(lambda c: create_seal(c.repos, c.pki, c.clock, order,
                                               c.settings.certificate_url, audit=c.audit),
                         Refusal("seal.create", details={"org": org, "type": seal_type,
-                                                        "name": name}))
+                                                        "name": name,
+                                                        "algorithm": algorithm}))
             emit(_seal_dict(rec), as_json, lambda: typer.echo(rec.id))
 
     @seal.command("list")
@@ -60,6 +64,32 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             seals = w.run(lambda c: _list(c, org))
             rows = [_seal_dict(s) for s in seals]
             emit({"seals": rows}, as_json, lambda: _table(rows))
+
+    @seal.command("show")
+    def show(seal_ref: str = typer.Argument(..., metavar="SEAL"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+        """One seal: type, status, algorithm, certificate (and an SM2 seal's esID)."""
+        with translated_errors(as_json):
+            w = wiring()
+            w.require_schema()
+            facts = w.run(lambda c: _show(c, seal_ref))
+            emit(facts, as_json, lambda: typer.echo(
+                "\n".join(f"{k}: {'-' if v is None else v}" for k, v in facts.items())))
+
+    @seal.command("export-esl")
+    def export_esl(seal_ref: str = typer.Argument(..., metavar="SEAL"),
+                   out: Path = typer.Option(..., "--out", help="Where to write FILE.esl"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+        """Write an SM2 seal's GB/T 38540 electronic seal (SES_Seal, DER): for OFD viewers
+        and signers."""
+        with translated_errors(as_json):
+            w = wiring()
+            w.require_schema()
+            rec = w.run(lambda c: find_seal(c.repos, seal_ref))
+            esl = seal_esl(rec)
+            write_atomically(out, esl)
+            emit({"id": rec.id, "es_id": rec.es_id, "out": str(out), "size": len(esl)},
+                 as_json, lambda: typer.echo(str(out)))
 
     @seal.command("image")
     def image_(seal_ref: str = typer.Argument(..., metavar="SEAL"),
@@ -102,14 +132,26 @@ def _chain_pem(c: Context, seal_ref: str) -> str:
     return "".join(certificate_to_pem(x) for x in certs)
 
 
+def _show(c: Context, seal_ref: str) -> dict[str, object]:
+    rec = find_seal(c.repos, seal_ref)
+    cert = c.repos.get_certificate(rec.cert_id)
+    assert cert is not None
+    return {**_seal_dict(rec), "sandbox": rec.sandbox, "es_id": rec.es_id,
+            "certificate_serial": cert.serial_hex,
+            "certificate_subject": cert.subject,
+            "certificate_not_after": cert.not_after.isoformat(),
+            "created_at": rec.created_at.isoformat()}
+
+
 def _seal_dict(s: SealRecord) -> dict[str, object]:
     return {"id": s.id, "org_id": s.org_id, "name": s.name, "type": s.design.seal_type.value,
-            "purpose": s.design.purpose, "status": s.status,
+            "purpose": s.design.purpose, "status": s.status, "algorithm": s.algorithm,
             "width_mm": round(s.artwork.width_mm, 2), "height_mm": round(s.artwork.height_mm, 2)}
 
 
 def _table(rows: list[dict[str, object]]) -> None:
-    table = Table("id", "name", "type", "status")
+    table = Table("id", "name", "type", "algorithm", "status")
     for r in rows:
-        table.add_row(str(r["id"]), str(r["name"]), str(r["type"]), str(r["status"]))
+        table.add_row(str(r["id"]), str(r["name"]), str(r["type"]), str(r["algorithm"]),
+                      str(r["status"]))
     Console().print(table)

@@ -112,12 +112,14 @@ def create_drawn(body: SealBody, p: Principal = Depends(caller),
     """Create a seal drawn from its template, with its own key pair and certificate."""
     def run(c: Context) -> SealOut:
         authorize(c.repos, p, "seals:manage", now=c.clock.now())
-        order = SealOrder(p.org, body.type, body.name, body.purpose, body.tax_id, body.code)
+        order = SealOrder(p.org, body.type, body.name, body.purpose, body.tax_id, body.code,
+                          algorithm=body.algorithm)
         return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.certificate_url,
                                        audit=c.audit))
 
     refusal = Refusal("seal.create", org_id=p.org_id,
-                      details={"type": body.type, "name": body.name, "image": "drawn"})
+                      details={"type": body.type, "name": body.name, "image": "drawn",
+                               "algorithm": body.algorithm})
     return w.run(run, refusal, actor=p.actor())
 
 
@@ -126,6 +128,7 @@ async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"
                           type: str = Form(..., max_length=20),  # noqa: A002 - API field
                           name: str = Form(..., max_length=100),
                           white_to_transparent: bool = Form(False),
+                          algorithm: str = Form("ecdsa", max_length=10),
                           p: Principal = Depends(caller),
                           w: Wiring = Depends(wiring)) -> SealOut:
     """Create a seal from an uploaded PNG/JPEG image (``white_to_transparent`` clears white
@@ -135,12 +138,13 @@ async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"
     def run(c: Context) -> SealOut:
         authorize(c.repos, p, "seals:manage", now=c.clock.now())
         order = SealOrder(p.org, type, name, image=upload.content(),
-                          white_to_transparent=white_to_transparent)
+                          white_to_transparent=white_to_transparent, algorithm=algorithm)
         return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.certificate_url,
                                        audit=c.audit))
 
     refusal = Refusal("seal.create", org_id=p.org_id, details={
-        "type": type, "name": name, "image": "upload", **upload.details()})
+        "type": type, "name": name, "image": "upload", "algorithm": algorithm,
+        **upload.details()})
     return await run_in_threadpool(w.run, run, refusal, p.actor())
 
 
@@ -195,3 +199,22 @@ def certificate(seal_id: str, p: Principal = Depends(caller),
 
     return Response(w.run(run, actor=p.actor()), media_type="application/x-pem-file",
                     headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/{seal_id}/esl", response_class=Response,
+            responses=_binary("application/octet-stream",
+                              "The SM2 seal's GB/T 38540 electronic seal (SES_Seal, DER)"))
+def esl(seal_id: str, p: Principal = Depends(caller), w: Wiring = Depends(wiring)) -> Response:
+    """An SM2 seal's GB/T 38540 electronic seal (.esl: DER SES_Seal, made by the platform's
+    seal maker) for OFD viewers; 404 SEAL_NO_ESL for an ECDSA (PDF) seal."""
+    def run(c: Context) -> bytes:
+        seal = viewable_seal(c, p, seal_id)
+        if seal.algorithm != "sm2" or seal.esl is None:
+            raise NotFound("SEAL_NO_ESL", "该印章不是 SM2 印章，没有 GB/T 38540 电子印章（.esl）",
+                           "This seal is not an SM2 seal and has no GB/T 38540 electronic "
+                           "seal (.esl)", field="seal")
+        return seal.esl
+
+    return Response(w.run(run, actor=p.actor()), media_type="application/octet-stream",
+                    headers={**PRIVATE, "Content-Disposition":
+                             f'attachment; filename="{seal_id}.esl"'})

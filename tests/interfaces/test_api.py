@@ -50,8 +50,9 @@ def test_verify_gives_the_cli_report(client: TestClient, instance: TestInstance)
     assert answer.status_code == 200
     report = answer.json()
     assert report["verdict"] == "VALID" and report["file"] == "c.pdf"
-    assert set(report) == {"file", "sha256", "verdict", "reasons", "signatures",
+    assert set(report) == {"file", "format", "sha256", "verdict", "reasons", "signatures",
                            "unsigned_trailing_bytes", "registry"}
+    assert report["format"] == "PDF"
     assert report["registry"]["status"] == "issued"
     with instance.wiring.context() as c:
         last = [e for e, _ in c.repos.list_audit(action="document.verify")][-1]

@@ -124,9 +124,9 @@ def test_annotation_after_seal_is_possibly_harmless(sealed: bytes,
 def test_to_dict_has_exactly_the_documented_keys(sealed: bytes,
                                                  sealing_instance: TestInstance) -> None:
     data = verify_pdf(sealed, sealing_instance.roots, filename="x.pdf").to_dict()
-    assert set(data) == {"file", "sha256", "verdict", "reasons", "signatures",
+    assert set(data) == {"file", "format", "sha256", "verdict", "reasons", "signatures",
                          "unsigned_trailing_bytes"}
-    assert data["file"] == "x.pdf" and len(data["sha256"]) == 64
+    assert data["file"] == "x.pdf" and len(data["sha256"]) == 64 and data["format"] == "PDF"
     assert set(data["signatures"][0]) == SIGNATURE_KEYS
 
 

@@ -96,3 +96,14 @@ def verification_inputs(pki: PkiService, repos: AnchorRepos
     OpenSeal's own CAs, checked with revocation required)."""
     return (pki.trust_anchors() + imported_anchors(repos), pki.test_anchors(),
             pki.revocation_lists())
+
+
+def sm2_verification_anchors(pki: PkiService) -> list[bytes]:
+    """The instance's own SM2 trust anchors (DER) for OFD verification: what
+    ``PkiService.sm2_anchors()`` gives (the production SM2 root, once made), none while the
+    instance has no such method. The one seam every OFD verifier of this instance (CLI, API,
+    public page) gets its SM2 roots from."""
+    own = getattr(pki, "sm2_anchors", None)
+    if not callable(own):
+        return []
+    return [bytes(c.dump()) if hasattr(c, "dump") else bytes(c) for c in own()]

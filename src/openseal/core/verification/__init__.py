@@ -26,6 +26,7 @@ from openseal.core.aio import run_sync
 from openseal.core.verification import reasons as R
 from openseal.core.verification.byterange import unsigned_trailing_bytes
 from openseal.core.verification.long_term import long_term, trusted_when_made
+from openseal.core.verification.ofd_report import looks_like_ofd, verify_ofd_report
 from openseal.core.verification.pdf import (
     OpenedPdf,
     SigField,
@@ -50,7 +51,41 @@ from openseal.core.verification.report import SignatureReport, VerificationRepor
 from openseal.core.verification.signature import Checked, Inputs, check_field
 
 __all__ = ["INDETERMINATE", "INVALID", "REASONS", "VALID", "SignatureReport",
-           "VerificationPolicy", "VerificationReport", "verify_pdf"]
+           "VerificationPolicy", "VerificationReport", "document_format", "verify_document",
+           "verify_pdf"]
+
+
+def document_format(data: bytes) -> str | None:
+    """``PDF`` (a ``%PDF-`` header in the first KiB), ``OFD`` (a zip that is no PDF: an OFD
+    package, once it opens) or None."""
+    if b"%PDF-" in data[:1024]:
+        return "PDF"
+    return "OFD" if looks_like_ofd(data) else None
+
+
+def verify_document(data: bytes, trust_roots: list[x509.Certificate],
+                    filename: str | None = None, policy: VerificationPolicy = DEFAULT_POLICY,
+                    test_roots: Sequence[x509.Certificate] = (), now: datetime | None = None,
+                    *, sm2_anchors: Sequence[bytes] = (),
+                    extra_signer_certs: Sequence[bytes] = ()) -> VerificationReport:
+    """Verify a PDF or an OFD file, told apart by content, in one report schema.
+
+    A PDF goes to ``verify_pdf`` (``trust_roots``, ``policy``, ``test_roots``, ``now``); an
+    OFD package (a zip with OFD.xml) is checked by ``core.ofd.verify`` and mapped onto the
+    same report (``ofd_report``), its signers chained to ``sm2_anchors`` (DER SM2 roots) at
+    their signing time. Anything else is INDETERMINATE ``MALFORMED_PDF`` ("neither a readable
+    PDF nor an OFD file"). Never raises on bad input.
+    """
+    if document_format(data) == "OFD":
+        at = None if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
+        base = VerificationReport(verdict=INDETERMINATE, file=filename,
+                                  sha256=hashlib.sha256(data).hexdigest(),
+                                  validation_time=at or datetime.now(UTC), as_of=at is not None)
+        report = verify_ofd_report(data, base, sm2_anchors, extra_signer_certs)
+        if report is not None:
+            return report
+    return verify_pdf(data, trust_roots, filename=filename, policy=policy,
+                      test_roots=test_roots, now=now)
 
 
 
@@ -67,7 +102,8 @@ def verify_pdf(data: bytes, trust_roots: list[x509.Certificate], filename: str |
     at = None if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
     base = VerificationReport(verdict=INDETERMINATE, file=filename,
                               sha256=hashlib.sha256(data).hexdigest(),
-                              validation_time=at or datetime.now(UTC), as_of=at is not None)
+                              validation_time=at or datetime.now(UTC), as_of=at is not None,
+                              format="PDF" if b"%PDF-" in data[:1024] else None)
     quiet_tracebacks()
     try:
         return run_sync(_verify(data, list(trust_roots), tuple(test_roots), policy, base, at))
@@ -172,4 +208,5 @@ def _with(base: VerificationReport, codes: tuple[str, ...],
     return VerificationReport(verdict=verdict, reasons=codes, signatures=signatures,
                               file=base.file, sha256=base.sha256,
                               unsigned_trailing_bytes=trailing, details=details,
-                              validation_time=base.validation_time, as_of=base.as_of)
+                              validation_time=base.validation_time, as_of=base.as_of,
+                              format=base.format)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from openseal.core.ofd.reasons import REASONS as OFD_REASONS
+
 VALID: Final = "VALID"
 INVALID: Final = "INVALID"
 INDETERMINATE: Final = "INDETERMINATE"
@@ -46,8 +48,9 @@ LONG_TERM_VALIDATED: Final = "LONG_TERM_VALIDATED"
 
 # code -> (severity, Chinese, English)
 REASONS: Final[dict[str, tuple[str, str, str]]] = {
-    MALFORMED_PDF: (INDETERMINATE, "PDF 文件已损坏或无法解析",
-                    "The PDF is damaged or cannot be parsed"),
+    MALFORMED_PDF: (INDETERMINATE, "文件已损坏或无法解析：不是可读的 PDF 文件，也不是 OFD 文件",
+                    "The file is damaged or cannot be parsed: it is neither a readable PDF "
+                    "nor an OFD file"),
     MALFORMED_SIGNATURE: (INDETERMINATE, "签名数据格式错误或不受支持，无法验证",
                           "The signature data is malformed or unsupported and cannot be checked"),
     NO_SIGNATURES: (INDETERMINATE, "文件中没有签名或印章", "The document carries no signature"),
@@ -112,6 +115,80 @@ REASONS: Final[dict[str, tuple[str, str, str]]] = {
 }
 
 
+# ---------------------------------------------------------------- OFD (GB/T 33190, GB/T 38540)
+
+MALFORMED_OFD: Final = "MALFORMED_OFD"
+SM2_NO_TRUST_ANCHOR: Final = "SM2_NO_TRUST_ANCHOR"
+SES_TIMESTAMP_UNVERIFIED: Final = "SES_TIMESTAMP_UNVERIFIED"
+OFD_REFERENCE_CHANGED: Final = "OFD_REFERENCE_CHANGED"
+OFD_REFERENCE_MISSING: Final = "OFD_REFERENCE_MISSING"
+OFD_DATA_HASH_MISMATCH: Final = "OFD_DATA_HASH_MISMATCH"
+OFD_SEAL_ESL_MISMATCH: Final = "OFD_SEAL_ESL_MISMATCH"
+OFD_FILE_ADDED: Final = "OFD_FILE_ADDED"
+OFD_FILE_ADDED_LATER_SIGNED: Final = "OFD_FILE_ADDED_LATER_SIGNED"
+
+#: Where the report weighs an OFD verifier code differently from ``core.ofd.reasons``: an
+#: expired certificate or seal at the *claimed* signing time (timeInfo, not proven by a
+#: timestamp) is a validity problem, INDETERMINATE, as an expired certificate is for a PDF.
+OFD_SEVERITY: Final[dict[str, str]] = {
+    "CERT_NOT_VALID_AT_SIGNING": INDETERMINATE,
+    "SEAL_NOT_VALID_AT_SIGNING": INDETERMINATE,
+}
+
+REASONS.update({
+    code: (OFD_SEVERITY.get(code, level), zh, en)
+    for code, (level, zh, en) in OFD_REASONS.items() if code not in REASONS})
+
+#: Why the signer's certificate does not chain to a given SM2 trust anchor (sm2_chain codes).
+SM2_CHAIN_REASONS: Final[dict[str, tuple[str, str, str]]] = {
+    SM2_NO_TRUST_ANCHOR: (
+        INDETERMINATE, "签章人证书不能链接到任何受信任的 SM2 根证书（未提供根证书，或证书链止于"
+        "不受信任的根证书）", "The signer's certificate does not chain to a trusted SM2 root "
+        "(none was given, or the path ends at a root that is not trusted)"),
+    "SM2_CHAIN_NO_ISSUER": (INDETERMINATE, "找不到签章人证书链中的上级证书，"
+                            "无法链接到受信任的根证书",
+                            "An issuer in the signer's certificate path is not available, so "
+                            "it does not chain to a trusted root"),
+    "SM2_SIGNATURE_INVALID": (INDETERMINATE, "签章人证书链中某证书的 SM2 签名不能用其上级证书验证",
+                              "A certificate in the signer's path does not verify with its "
+                              "issuer's key"),
+    "SM2_ALGORITHM": (INDETERMINATE, "签章人证书链中有证书不是用 SM2 签名的",
+                      "A certificate in the signer's path is not signed with SM2"),
+    "SM2_NOT_VALID_AT_TIME": (INDETERMINATE, "签章时，签章人证书链中有证书不在有效期内",
+                              "A certificate in the signer's path was not valid at the signing "
+                              "time"),
+    "SM2_NOT_A_CA": (INDETERMINATE, "签章人证书链中的上级证书不是 CA 证书",
+                     "An issuer in the signer's path is not a CA certificate"),
+    "SM2_PATH_LENGTH": (INDETERMINATE, "签章人证书链违反路径长度约束",
+                        "The signer's path breaks a path length constraint"),
+    "SM2_CRITICAL_EXTENSION": (INDETERMINATE, "签章人证书链中有无法处理的关键扩展",
+                               "A certificate in the signer's path has a critical extension "
+                               "that is not supported"),
+    "SM2_PATH_TOO_LONG": (INDETERMINATE, "签章人证书路径过长或成环",
+                          "The signer's certificate path is too long or loops"),
+    "SM2_CERT_MALFORMED": (INDETERMINATE, "签章人证书无法解析", "The signer's certificate "
+                           "cannot be parsed"),
+}
+REASONS.update(SM2_CHAIN_REASONS)
+REASONS.update({
+    MALFORMED_OFD: (INDETERMINATE, "OFD 文件已损坏、不安全或无法解析（如压缩包损坏、路径越界、"
+                    "XML 含 DOCTYPE），无法验证", "The OFD file is damaged, unsafe or cannot be "
+                    "parsed (a damaged or oversized zip, a path leaving the package, XML with a "
+                    "DOCTYPE) and cannot be checked"),
+    SES_TIMESTAMP_UNVERIFIED: (WARNING, "电子签章带有时间戳，但时间戳的签名未经验证："
+                               "其时间仅供参考",
+                               "The electronic signature carries a timestamp, but the "
+                               "timestamp's own signature is not checked: its time is for "
+                               "information only"),
+})
+
+#: Codes that mean "the sealed content was changed afterwards" (the public page's "modified
+#: after sealing" headline), a finer case of the family ``broken``.
+MODIFIED_CODES: Final = frozenset({MODIFIED_AFTER_SEAL, OFD_REFERENCE_CHANGED,
+                                   OFD_REFERENCE_MISSING, OFD_DATA_HASH_MISMATCH,
+                                   OFD_SEAL_ESL_MISMATCH})
+
+
 def severity(code: str) -> str:
     return REASONS.get(code, (INDETERMINATE, "", ""))[0]
 
@@ -153,6 +230,25 @@ FAMILY: Final[dict[str, str]] = {
     REVOCATION_UNAVAILABLE: OTHER, REVOKED_AFTER_TIMESTAMP: OTHER, NO_TIMESTAMP: OTHER,
     VERIFICATION_TIMEOUT: OTHER, VERIFICATION_ABORTED: OTHER,
     CERTIFICATE_EXPIRED: OTHER, ARCHIVE_TIMESTAMP_EXPIRED: OTHER, LONG_TERM_VALIDATED: OTHER,
+    # OFD: the package, the signature files, the GB/T 38540 signature and seal
+    MALFORMED_OFD: BROKEN, OFD_REFERENCE_CHANGED: BROKEN, OFD_REFERENCE_MISSING: BROKEN,
+    OFD_DATA_HASH_MISMATCH: BROKEN, OFD_SEAL_ESL_MISMATCH: BROKEN,
+    "OFD_SIGNATURE_MISSING": BROKEN, "OFD_SIGNATURE_MALFORMED": BROKEN,
+    "OFD_SIGNED_VALUE_MISSING": BROKEN, "OFD_DIGEST_UNSUPPORTED": BROKEN, "SES_FORMAT": BROKEN,
+    "SES_SIGNATURE_INVALID": BROKEN, "SES_SEAL_SIGNATURE_INVALID": BROKEN,
+    "SES_SIGNER_NOT_IN_SEAL": BROKEN, "SIGN_SIGNATURE_INVALID": BROKEN,
+    "CERT_UNREADABLE": BROKEN,
+    OFD_FILE_ADDED: CHANGED,
+    SM2_NO_TRUST_ANCHOR: UNKNOWN_SIGNER, "SM2_CHAIN_NO_ISSUER": UNKNOWN_SIGNER,
+    "SM2_SIGNATURE_INVALID": UNKNOWN_SIGNER, "SM2_ALGORITHM": UNKNOWN_SIGNER,
+    "SM2_NOT_A_CA": UNKNOWN_SIGNER, "SM2_PATH_LENGTH": UNKNOWN_SIGNER,
+    "SM2_CRITICAL_EXTENSION": UNKNOWN_SIGNER, "SM2_PATH_TOO_LONG": UNKNOWN_SIGNER,
+    "SM2_CERT_MALFORMED": UNKNOWN_SIGNER, "SIGN_NO_CERTIFICATE": UNKNOWN_SIGNER,
+    "SM2_NOT_VALID_AT_TIME": OTHER, "CERT_NOT_VALID_AT_SIGNING": OTHER,
+    "SEAL_NOT_VALID_AT_SIGNING": OTHER, "SIGNING_TIME_UNKNOWN": OTHER,
+    "OFD_NO_REFERENCES": OTHER, "OFD_FILE_NOT_PROTECTED": OTHER,
+    OFD_FILE_ADDED_LATER_SIGNED: OTHER, "OFD_PROPERTY_INFO_MISMATCH": OTHER,
+    "SES_UNAVAILABLE": OTHER, SES_TIMESTAMP_UNVERIFIED: OTHER,
 }
 
 # family -> (Chinese, English): one sentence each, for the headline of a verdict

@@ -24,6 +24,32 @@ def iso_utc(moment: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class OfdExtras:
+    """What an OFD signature adds to the common report (see docs/verify-json.md, OFD)."""
+
+    signature_type: str
+    """``Seal`` (an electronic seal, GB/T 38540) or ``Sign`` (a plain digital signature)."""
+    provider: str
+    seal: dict[str, Any] | None = None
+    """name, es_id, vendor, version, picture_kind, width_mm, height_mm, maker (subject)."""
+    stamps: tuple[dict[str, Any], ...] = ()
+    """Where the seal is shown: page (1-based, null if unknown), boundary_mm, clip."""
+    references: tuple[dict[str, str], ...] = ()
+    """The protected files that did not check out: {file, status: changed|missing|unchecked}."""
+    files_added: tuple[str, ...] = ()
+    details: tuple[dict[str, str | None], ...] = ()
+    """Every finding with the file it is about: {code, file, detail}."""
+    picture: bytes | None = field(default=None, compare=False, repr=False)
+    """The seal picture's bytes (not in the JSON; the public page shows PNG/GIF/JPEG)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"signature_type": self.signature_type, "provider": self.provider,
+                "seal": self.seal, "stamps": list(self.stamps),
+                "references": list(self.references), "files_added": list(self.files_added),
+                "details": list(self.details)}
+
+
+@dataclass(frozen=True)
 class SignatureReport:
     """What was found about one signature (or document timestamp)."""
 
@@ -54,9 +80,12 @@ class SignatureReport:
     proof_time: datetime | None = None
     """Set when validated long-term (``LONG_TERM_VALIDATED``): the earlier time, proven by
     document timestamps, at which the signature was validated."""
+    ofd: OfdExtras | None = None
+    """An OFD signature's own facts (seal, stamps, files): its keys join the JSON."""
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON; ``proof_time`` only when the signature was validated long-term."""
+        """The JSON; ``proof_time`` only when the signature was validated long-term, the
+        OFD members only for an OFD signature."""
         found: dict[str, Any] = {
             "field": self.field, "verdict": self.verdict, "reasons": list(self.reasons),
             "signer": self.signer, "organization": self.organization,
@@ -70,6 +99,8 @@ class SignatureReport:
         }
         if self.proof_time is not None:
             found["proof_time"] = iso_utc(self.proof_time)
+        if self.ofd is not None:
+            found.update(self.ofd.to_dict())
         return found
 
 
@@ -90,11 +121,14 @@ class VerificationReport:
     the verification)."""
     as_of: bool = field(default=False, compare=False)
     """Whether ``validation_time`` was asked for (``now=``) rather than the current time."""
+    format: str | None = None
+    """``PDF`` or ``OFD``: what the file was read as; None when it is neither."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON; ``validation_time`` only when the verification was "as of" a time."""
         found: dict[str, Any] = {
-            "file": self.file, "sha256": self.sha256, "verdict": self.verdict,
+            "file": self.file, "format": self.format, "sha256": self.sha256,
+            "verdict": self.verdict,
             "reasons": list(self.reasons),
             "signatures": [s.to_dict() for s in self.signatures],
             "unsigned_trailing_bytes": self.unsigned_trailing_bytes,
@@ -113,6 +147,8 @@ class VerificationReport:
             lines.append(f"  {family_text(family, lang)}")
         if self.file:
             lines.append(f"{'File' if en else '文件'}: {self.file}")
+        if self.format:
+            lines.append(f"{'Format' if en else '格式'}: {self.format}")
         lines.append(f"SHA-256: {self.sha256}")
         if self.validation_time is not None:
             lines.append(f"{'Validation time' if en else '验证时间'}: "
@@ -148,7 +184,30 @@ def _signature_lines(n: int, sig: SignatureReport, lang: str) -> list[str]:
         lines.append(f"    {label}: {iso_utc(sig.proof_time)}")
     if sig.approval is not None:
         lines.extend(_approval_lines(sig.approval, en))
+    if sig.ofd is not None:
+        return lines + _ofd_lines(sig, lang)
     lines.extend(f"    - {describe(code, lang)} [{code}]" for code in sig.reasons)
+    return lines
+
+
+def _ofd_lines(sig: SignatureReport, lang: str) -> list[str]:
+    """An OFD signature's seal, and each reason with the files it is about."""
+    assert sig.ofd is not None
+    en = lang.startswith("en")
+    lines = []
+    seal = sig.ofd.seal
+    if seal:
+        lines.append(f"    {'Seal' if en else '印章'}: {seal.get('name')} "
+                     f"({'ID' if en else '编号'} {seal.get('es_id')}, {seal.get('vendor')}, "
+                     f"{seal.get('width_mm')}x{seal.get('height_mm')} mm)")
+    files: dict[str, list[str]] = {}
+    for item in sig.ofd.details:
+        if item.get("file"):
+            files.setdefault(str(item["code"]), []).append(str(item["file"]))
+    for code in sig.reasons:
+        named = files.get(code)
+        where = f": {', '.join(named[:10])}{' ...' if len(named) > 10 else ''}" if named else ""
+        lines.append(f"    - {describe(code, lang)} [{code}]{where}")
     return lines
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from asn1crypto import crl, x509
 
 from openseal.core.reports.render import RenderedDocument, render_document
-from openseal.core.verification import VerificationReport, verify_pdf
+from openseal.core.verification import VerificationReport, document_format, verify_document
 from openseal.core.verification import reasons as R
 from openseal.core.verification.policy import local_revocation_policy
 
@@ -38,19 +38,25 @@ class Job:
     roots: tuple[bytes, ...]
     test_roots: tuple[bytes, ...]
     crls: tuple[bytes, ...]
+    sm2_anchors: tuple[bytes, ...] = ()
+    """SM2 roots (DER) for OFD files."""
 
     @classmethod
     def of(cls, data: bytes, filename: str | None, roots: list[x509.Certificate],
-           test_roots: list[x509.Certificate], crls: list[crl.CertificateList]) -> Job:
+           test_roots: list[x509.Certificate], crls: list[crl.CertificateList],
+           sm2_anchors: list[bytes] | tuple[bytes, ...] = ()) -> Job:
         return cls(data, filename, tuple(r.dump() for r in roots),
-                   tuple(r.dump() for r in test_roots), tuple(c.dump() for c in crls))
+                   tuple(r.dump() for r in test_roots), tuple(c.dump() for c in crls),
+                   tuple(bytes(a) for a in sm2_anchors))
 
     def run(self) -> VerificationReport:
-        return verify_pdf(self.data, [x509.Certificate.load(r) for r in self.roots],
-                          filename=self.filename,
-                          policy=local_revocation_policy(
-                              [crl.CertificateList.load(c) for c in self.crls]),
-                          test_roots=[x509.Certificate.load(r) for r in self.test_roots])
+        """A PDF or an OFD file (told apart by content), in the one report schema."""
+        return verify_document(self.data, [x509.Certificate.load(r) for r in self.roots],
+                               filename=self.filename,
+                               policy=local_revocation_policy(
+                                   [crl.CertificateList.load(c) for c in self.crls]),
+                               test_roots=[x509.Certificate.load(r) for r in self.test_roots],
+                               sm2_anchors=self.sm2_anchors)
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,8 @@ class VerifierPool:
 
 def unfinished(job: Job, why: str) -> VerificationReport:
     return VerificationReport(verdict="INDETERMINATE", reasons=(why,), file=job.filename,
-                              sha256=hashlib.sha256(job.data).hexdigest())
+                              sha256=hashlib.sha256(job.data).hexdigest(),
+                              format=document_format(job.data))
 
 
 _POOLS: dict[tuple[int, int], VerifierPool] = {}

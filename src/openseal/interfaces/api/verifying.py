@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openseal.bootstrap import Wiring
 from openseal.core.audit.recorder import Actor
-from openseal.core.pki.anchors import verification_inputs
+from openseal.core.pki.anchors import sm2_verification_anchors, verification_inputs
 from openseal.core.registry.issued import RegistryMatch, registry_match
 from openseal.core.verification import VerificationReport
 from openseal.interfaces.api.fairness import VerifyGate
@@ -53,9 +53,10 @@ def verifier_pool(w: Wiring) -> tuple[VerifierPool, float]:
 
 
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
-    roots, test_roots, crls = w.run(lambda c: verification_inputs(c.pki, c.repos))
+    roots, test_roots, crls, sm2_anchors = w.run(lambda c: (
+        *verification_inputs(c.pki, c.repos), sm2_verification_anchors(c.pki)))
     pool, timeout = verifier_pool(w)
-    report = pool.verify(Job.of(data, filename, roots, test_roots, crls), timeout)
+    report = pool.verify(Job.of(data, filename, roots, test_roots, crls, sm2_anchors), timeout)
     match = w.run(lambda c: registry_match(c.repos, data))
     if w.settings.audit_verifications:
         w.run(lambda c: c.audit.record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import typer
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
 from openseal.core.governance.tickets import ticket_not_found
-from openseal.core.pki.anchors import verification_inputs
+from openseal.core.pki.anchors import sm2_verification_anchors, verification_inputs
 from openseal.core.pki.pem import load_pem_certificates
+from openseal.core.pki.sm2_chain import public_point
 from openseal.core.registry.issued import registry_match
 from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf
 from openseal.core.seals.service import find_seal
@@ -24,7 +26,7 @@ from openseal.core.signing.service import SealedDocument, SealerCache, seal_docu
 from openseal.core.signing.several import left_fields, plan, seal_several
 from openseal.core.templates.apply import refuse_mixing, seal_with_template, template_steps
 from openseal.core.templates.service import find_template
-from openseal.core.verification import VerificationReport, verify_pdf
+from openseal.core.verification import VerificationReport, verify_document
 from openseal.core.verification.as_of import validation_time
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.errors import InvalidInput
@@ -152,33 +154,62 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
 
     @app.command()
     def verify(
-        file: Path = typer.Argument(..., metavar="FILE"),
-        trust: list[Path] = typer.Option(None, "--trust", help="Extra trust anchors (PEM)"),
+        files: list[Path] = typer.Argument(..., metavar="FILE..."),
+        trust: list[Path] = typer.Option(None, "--trust", help="Extra trust anchors (PEM or "
+                                         "DER; repeatable). SM2 certificates among them are "
+                                         "the SM2 roots OFD signers are chained to"),
         report_pdf: Path = typer.Option(None, "--report-pdf", metavar="OUT.pdf",
                                         help="Also write the report as a PDF signed by this "
-                                             "instance's report key"),
+                                             "instance's report key (one FILE only)"),
         report_lang: str = typer.Option(None, "--lang", help="Language: zh or en"),
         at: str = typer.Option(None, "--at", metavar="TIME",
                                help="Verify as of this time (ISO 8601, e.g. "
                                     "2036-01-01T00:00:00Z); default: now"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Verify a signed PDF. Exit 0 VALID, 1 INVALID, 2 INDETERMINATE."""
+        """Verify signed PDF or OFD files (told apart by content). Exit 0 VALID, 1 INVALID,
+        2 INDETERMINATE; for several files, the worst (one report each, with --json one
+        JSON object per line)."""
+        verdicts: list[str] = []
         with translated_errors(as_json):
-            now = None if at is None else validation_time(at)
-            data = read_input(file)
-            roots = [cert for path in trust or [] for cert in load_pem_certificates(
-                read_input(path))]
-            own, test_roots, crls = _own_roots(wiring)
-            report = verify_pdf(data, trust_roots=roots + own, filename=str(file),
-                                policy=local_revocation_policy(crls), test_roots=test_roots,
-                                now=now)
-            _record_verification(wiring, report.to_dict())
-            if report_pdf is not None:
-                _write_report_pdf(wiring, report, data, report_pdf, report_lang or lang())
-            emit(report.to_dict(), as_json,
-                 lambda: typer.echo(report.summary(report_lang or lang())))
-        raise typer.Exit(VERIFY_EXIT[report.verdict])
+            _verify_files(wiring, files, trust or [], report_pdf, report_lang, at, as_json,
+                          verdicts)
+        raise typer.Exit(_worst_exit(verdicts))
+
+
+def _verify_files(wiring: Callable[[], Wiring], files: list[Path], trust: list[Path],
+                  report_pdf: Path | None, report_lang: str | None, at: str | None,
+                  as_json: bool, verdicts: list[str]) -> None:
+    """``openseal verify``: each file's report, its verdict appended to ``verdicts``."""
+    if report_pdf is not None and len(files) > 1:
+        raise InvalidInput("REPORT_PDF_ONE_FILE", "--report-pdf 只能用于一个文件",
+                           "--report-pdf takes one file only", field="report_pdf")
+    now = None if at is None else validation_time(at)
+    given = [cert for path in trust for cert in load_pem_certificates(read_input(path))]
+    roots = [cert for cert in given if not _is_sm2(cert)]
+    sm2_roots = [cert.dump() for cert in given if _is_sm2(cert)] + _own_sm2_roots(wiring)
+    own, test_roots, crls = _own_roots(wiring)
+    language = report_lang or lang()
+    for n, file in enumerate(files):
+        data = read_input(file)
+        report = verify_document(data, trust_roots=roots + own, filename=str(file),
+                                 policy=local_revocation_policy(crls), test_roots=test_roots,
+                                 now=now, sm2_anchors=sm2_roots)
+        _record_verification(wiring, report.to_dict())
+        if report_pdf is not None:
+            _write_report_pdf(wiring, report, data, report_pdf, language)
+        if n and not as_json:
+            typer.echo("")
+        emit(report.to_dict(), as_json, partial(typer.echo, report.summary(language)))
+        verdicts.append(report.verdict)
+
+
+def _worst_exit(verdicts: list[str]) -> int:
+    """INVALID if any file is, else INDETERMINATE if any is, else VALID."""
+    for verdict in ("INVALID", "INDETERMINATE"):
+        if verdict in verdicts:
+            return VERIFY_EXIT[verdict]
+    return VERIFY_EXIT["VALID"]
 
 
 def _given_options(seal: list[str] | None, at: list[str] | None, certify: bool,
@@ -256,6 +287,27 @@ def _write_report_pdf(wiring: Callable[[], Wiring], report: VerificationReport, 
                                      registry_match(c.repos, data).to_dict()))
     write_atomically(out, signed_report_pdf(report, data, FetchedReportKey(key), w.keystore,
                                             lang=language, registry=registry))
+
+
+def _is_sm2(cert: Any) -> bool:
+    """An SM2 certificate (an SM2 key or an SM2 signature): a root for OFD signers, which
+    pyHanko (PDF) cannot read."""
+    try:
+        algorithm = cert["signature_algorithm"]["algorithm"].dotted
+    except (KeyError, ValueError, TypeError):
+        algorithm = ""
+    return public_point(cert) is not None or algorithm.startswith("1.2.156.10197.1.")
+
+
+def _own_sm2_roots(wiring: Callable[[], Wiring]) -> list[bytes]:
+    """This instance's SM2 trust anchors (``sm2_verification_anchors``), when there is an
+    initialised instance here."""
+    w = wiring()
+    try:
+        w.require_schema()
+        return w.run(lambda c: sm2_verification_anchors(c.pki))
+    except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
+        return []
 
 
 def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list, list]:  # type: ignore[type-arg]

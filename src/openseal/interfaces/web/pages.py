@@ -1,8 +1,10 @@
-"""The public pages: ``/verify`` (drop a PDF, read the verdict in Chinese or English,
+"""The public pages: ``/verify`` (drop a PDF or OFD file, read the verdict in Chinese or English,
 download the document as it was sealed) and ``/v/{document_id}`` (what a sealed page's QR
 code links to: the registry entry, and a comparison with the holder's copy). No login."""
 
 from __future__ import annotations
+
+import base64
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -10,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from openseal.bootstrap import Wiring
 from openseal.core.registry.issued import ISSUED, ISSUED_PLUS_BYTES, RegistryMatch, registry_entry
 from openseal.core.verification.reasons import describe
-from openseal.core.verification.report import iso_utc
+from openseal.core.verification.report import SignatureReport, iso_utc
 from openseal.errors import InvalidInput
 from openseal.interfaces.api.deps import anonymous, read_upload, wiring
 from openseal.interfaces.api.verifying import Checked, check_upload
@@ -22,6 +24,12 @@ router = APIRouter(include_in_schema=False)
 _TONE = {"valid": "valid", "changed": "warn", "unknown_signer": "warn", "other": "warn"}
 _VERDICT_WORDS = {"VALID": N_("valid"), "INVALID": N_("invalid"),
                   "INDETERMINATE": N_("indeterminate")}
+_REFERENCE_WORDS = {"changed": N_("changed"), "missing": N_("missing"),
+                    "unchecked": N_("not checked")}
+_IMAGES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF87a", "image/gif"),
+           (b"GIF89a", "image/gif"), (b"\xff\xd8\xff", "image/jpeg"))
+MAX_PICTURE_BYTES = 1024 * 1024
+"""A bigger seal picture is not put into the page."""
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -90,7 +98,22 @@ def _report(request: Request, checked: Checked, comparison: str | None = None
                   headline=sentence, tone=_TONE.get(key, "bad"), comparison=comparison,
                   revision_end=signed_revision_end(checked, key),
                   verdict_words={k: text(lang, v) for k, v in _VERDICT_WORDS.items()},
+                  reference_words={k: text(lang, v) for k, v in _REFERENCE_WORDS.items()},
+                  pictures=[seal_picture_url(s) for s in report.signatures],
                   describe=lambda code: describe(code, lang), iso=iso_utc)
+
+
+def seal_picture_url(signature: SignatureReport) -> str | None:
+    """An OFD seal's picture as a ``data:`` URL (the CSP allows ``img-src data:``), when it
+    is a PNG, GIF or JPEG by its own bytes (whatever the seal says it is) and not too big;
+    None otherwise (a vector OFD seal, SVG, BMP, junk)."""
+    picture = signature.ofd.picture if signature.ofd is not None else None
+    if not picture or len(picture) > MAX_PICTURE_BYTES:
+        return None
+    kind = next((mime for magic, mime in _IMAGES if picture.startswith(magic)), None)
+    if kind is None:
+        return None
+    return f"data:{kind};base64,{base64.b64encode(picture).decode('ascii')}"
 
 
 def signed_revision_end(checked: Checked, key: str) -> int | None:

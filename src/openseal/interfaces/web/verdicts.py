@@ -25,7 +25,7 @@ def headline_key(report: VerificationReport) -> str:
         return "unsigned"
     found = R.family_of(codes) or R.OTHER
     broken = {c for c in codes if R.family(c) == R.BROKEN}
-    return "modified" if broken == {R.MODIFIED_AFTER_SEAL} else found
+    return "modified" if broken and broken <= R.MODIFIED_CODES else found
 
 
 def headline(report: VerificationReport, lang: str) -> tuple[str, str]:

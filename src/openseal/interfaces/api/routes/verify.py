@@ -18,8 +18,10 @@ router = APIRouter(prefix="/api/v1", tags=["verification"])
 @router.post("/verify")
 async def verify(request: Request, file: UploadFile = File(...),
                  w: Wiring = Depends(wiring)) -> dict[str, Any]:
-    """Verify a signed PDF (multipart field ``file``). No login needed; nothing is fetched:
-    OpenSeal's own seals are checked against this instance's CRLs, revocation required.
+    """Verify a signed PDF or OFD file (multipart field ``file``; told apart by content, one
+    report schema, ``format`` says which). No login needed; nothing is fetched: OpenSeal's
+    own seals are checked against this instance's CRLs, revocation required; OFD signers are
+    chained to this instance's SM2 roots.
     ``registry`` says whether this exact document (or an earlier revision of it) was issued
     here. Fairly shared: a client over its quota gets 429 with ``Retry-After``."""
     data = await read_upload(file, w.settings.max_upload_bytes)

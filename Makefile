@@ -30,6 +30,7 @@ lint: install
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.ofd
 	$(PY) -m bench.audit
 	$(PY) -m bench.batch
 

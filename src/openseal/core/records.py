@@ -77,7 +77,9 @@ class SealRecord:
     sandbox: bool = False  # certified by the test CA; stamps carry a TEST / 测试 mark
     algorithm: str = "ecdsa"  # "ecdsa" (PDF, PAdES) or "sm2" (OFD, GB/T 38540)
     esl: bytes | None = None  # an SM2 seal's DER SES_Seal (GB/T 38540 v4), its .esl file
-    es_id: str | None = None  # an SM2 seal's esID (14 ASCII characters, unique)
+    es_id: str | None = None  # an SM2 seal's esID (ASCII, unique; ours are 14 digits)
+    origin: str = "platform"  # "platform" (made here) | "imported" (made elsewhere)
+    maker: str | None = None  # imported: the seal maker's (.esl) or issuing CA's subject
 
 
 @dataclass(frozen=True)

@@ -156,13 +156,14 @@ class SqlRepositories(SqlAccounts, SqlLifecycle, SqlGrants, SqlApprovals, SqlRev
             cert_id=record.cert_id, width_mm=a.width_mm, height_mm=a.height_mm,
             vector=a.vector, png=a.png, svg=a.svg, status=record.status,
             created_at=record.created_at, sandbox=record.sandbox, algorithm=record.algorithm,
-            esl=record.esl, es_id=record.es_id))
+            esl=record.esl, es_id=record.es_id, origin=record.origin, maker=record.maker))
         self.session.flush()
 
     def last_es_id(self, prefix: str) -> str | None:
         """The greatest esID starting with ``prefix`` (None: none yet)."""
         return self.session.scalar(select(func.max(SealRow.es_id))
-                                   .where(SealRow.es_id.like(f"{prefix}%")))
+                                   .where(SealRow.es_id.like(f"{prefix}%"),
+                                          func.length(SealRow.es_id) == 14))
 
     def set_seal_esl(self, seal_id: str, esl: bytes) -> None:
         """A new SES_Seal for the seal (after its certificate was renewed)."""
@@ -244,4 +245,5 @@ def _seal(row: SealRow) -> SealRecord:
     artwork = SealArtworkRecord(row.width_mm, row.height_mm, row.vector, row.png, row.svg)
     return SealRecord(row.id, row.org_id, row.name, design, row.key_id, row.cert_id, artwork,
                       row.status, _utc(row.created_at) or row.created_at, row.sandbox,
-                      row.algorithm or "ecdsa", row.esl, row.es_id)
+                      row.algorithm or "ecdsa", row.esl, row.es_id, row.origin or "platform",
+                      row.maker)

@@ -88,7 +88,10 @@ class SealRow(Base):
     # migration 0012: SM2 seals and their GB/T 38540 SES_Seal
     algorithm: Mapped[str] = mapped_column(String(10), server_default="ecdsa")
     esl: Mapped[bytes | None] = mapped_column(LargeBinary)
-    es_id: Mapped[str | None] = mapped_column(String(14), unique=True, index=True)
+    es_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)  # 0013: 64
+    # migration 0013: seals made elsewhere ("imported") and who made them
+    origin: Mapped[str] = mapped_column(String(20), server_default="platform")
+    maker: Mapped[str | None] = mapped_column(Text)
 
 
 class SealedDocumentRow(Base):

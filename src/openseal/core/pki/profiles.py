@@ -25,6 +25,9 @@ class CertificateRole(StrEnum):
     SM2_ROOT_CA = "sm2-root-ca"
     SM2_ORG_CA = "sm2-org-ca"
     SEAL_MAKER = "seal-maker"  # 制章者: signs every SES_Seal the platform makes
+    # A CA certificate that came with an imported seal (a licensed CA's, from a PKCS#12):
+    # kept to build the seal's chain, never used to issue anything, no key here.
+    IMPORTED_CA = "imported-ca"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.crl import HOLD, REVOCATION_REASONS, RevocationRepos
+from openseal.core.pki.profiles import CertificateRole
 from openseal.core.pki.service import PkiService
 from openseal.core.records import CertificateRecord, SealRecord
 from openseal.core.seals.esl import build_esl
@@ -113,6 +114,11 @@ class SealLifecycle:
         new certificate). The old certificate is superseded, not revoked: documents
         sealed with it stay valid; its key is kept, unused, until the seal is destroyed."""
         seal, text = self._checked(seal_ref, reason, "renew", (ACTIVE,))
+        if seal.origin != "platform":
+            raise Conflict("SEAL_IMPORTED_RENEW",
+                           f"印章「{seal.name}」由外部制章单位制作，请由其续期后重新导入",
+                           f"Seal '{seal.name}' was made elsewhere: have its maker renew it, "
+                           "then import the new one", field="seal")
         old = self._pki_cert(seal.cert_id)
         org = self._repos.get_organization(seal.org_id)
         assert org is not None and old.issuer_id is not None
@@ -164,7 +170,11 @@ class SealLifecycle:
             current = self._repos.revocation_of(cert_id)
             if which(None if current is None else current.reason):
                 self._repos.set_certificate_revocation(cert_id, when, reason)
-                issuers.add(self._pki_cert(cert_id).issuer_id or "")
+                issuer_id = self._pki_cert(cert_id).issuer_id
+                if issuer_id is not None and _ours(self._pki_cert(issuer_id)):
+                    issuers.add(issuer_id)
+        # An imported seal's certificate was issued by another CA, which owns its CRL: the
+        # status is recorded here (uses refused), nothing is published (docs/sm2-seals.md).
         for issuer_id in sorted(issuers):
             self._pki.publish_crl(issuer_id)
 
@@ -181,6 +191,15 @@ class SealLifecycle:
         record = self._repos.get_certificate(cert_id)
         assert record is not None
         return record
+
+
+_OUR_CAS = (CertificateRole.ROOT_CA, CertificateRole.ORG_CA, CertificateRole.SM2_ROOT_CA,
+            CertificateRole.SM2_ORG_CA)
+
+
+def _ours(issuer: CertificateRecord) -> bool:
+    """Whether ``issuer`` is a CA of this instance (which publishes its CRL)."""
+    return issuer.role in _OUR_CAS and issuer.key_id is not None
 
 
 class _Filter(Protocol):

@@ -54,6 +54,10 @@ class SealOut(BaseModel):
                               description="An SM2 seal's esID (14 digits); null otherwise")
     esl_url: str | None = Field(default=None, description=(
         "An SM2 seal's GB/T 38540 electronic seal (.esl, DER); null otherwise"))
+    origin: str = Field(default="platform", description=(
+        "platform (made here) | imported (made elsewhere: seals/import)"))
+    maker: str | None = Field(default=None, description=(
+        "An imported seal's maker: the .esl's seal maker or the PKCS#12 CA's subject"))
 
     @classmethod
     def of(cls, s: SealRecord, cert: CertificateRecord) -> SealOut:
@@ -66,7 +70,8 @@ class SealOut(BaseModel):
                    image_png_url=f"{base}/image.png",
                    image_svg_url=f"{base}/image.svg" if s.artwork.svg else None,
                    certificate_url=f"{base}/certificate.pem", algorithm=s.algorithm,
-                   es_id=s.es_id, esl_url=f"{base}/esl" if s.algorithm == "sm2" else None)
+                   es_id=s.es_id, esl_url=f"{base}/esl" if s.algorithm == "sm2" else None,
+                   origin=s.origin, maker=s.maker)
 
 
 class DocumentOut(BaseModel):

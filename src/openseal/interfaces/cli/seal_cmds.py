@@ -13,7 +13,7 @@ from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
 from openseal.core.seals.service import SealOrder, create_seal, find_seal, seal_esl
-from openseal.interfaces.cli import lifecycle_cmds
+from openseal.interfaces.cli import lifecycle_cmds, seal_import_cmds
 from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.output import emit, read_input, translated_errors
 
@@ -22,6 +22,7 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     seal = typer.Typer(help="印章 / seals", no_args_is_help=True)
     app.add_typer(seal, name="seal")
     lifecycle_cmds.register(seal, wiring)
+    seal_import_cmds.register(seal, wiring)
 
     @seal.command("create")
     def create(
@@ -146,7 +147,8 @@ def _show(c: Context, seal_ref: str) -> dict[str, object]:
 def _seal_dict(s: SealRecord) -> dict[str, object]:
     return {"id": s.id, "org_id": s.org_id, "name": s.name, "type": s.design.seal_type.value,
             "purpose": s.design.purpose, "status": s.status, "algorithm": s.algorithm,
-            "width_mm": round(s.artwork.width_mm, 2), "height_mm": round(s.artwork.height_mm, 2)}
+            "width_mm": round(s.artwork.width_mm, 2), "height_mm": round(s.artwork.height_mm, 2),
+            "origin": s.origin, "maker": s.maker}
 
 
 def _table(rows: list[dict[str, object]]) -> None:

@@ -19,8 +19,9 @@ from openseal.core.accounts.principal import Principal
 from openseal.core.governance.authorize import authorize
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
+from openseal.core.seals.importing import import_esl_seal, import_p12_seal
 from openseal.core.seals.service import SealOrder, create_seal
-from openseal.errors import NotFound, OpenSealError
+from openseal.errors import InvalidInput, NotFound, OpenSealError
 from openseal.interfaces.api.auth import caller
 from openseal.interfaces.api.deps import read_upload, wiring
 from openseal.interfaces.api.seal_schemas import SealBody, SealOut
@@ -145,6 +146,59 @@ async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"
     refusal = Refusal("seal.create", org_id=p.org_id, details={
         "type": type, "name": name, "image": "upload", "algorithm": algorithm,
         **upload.details()})
+    return await run_in_threadpool(w.run, run, refusal, p.actor())
+
+
+@router.post("/import", response_model=SealOut, status_code=201)
+async def import_seal(
+    esl: UploadFile | None = File(None, description="GB/T 38540 electronic seal (.esl)"),
+    key: UploadFile | None = File(None, description="The .esl's SM2 signer key: PKCS#8, "
+                                                    "SEC1 or PKCS#12"),
+    cert: UploadFile | None = File(None, description="The signer certificate (certListType 2)"),
+    p12: UploadFile | None = File(None, description="A licensed CA's PKCS#12: a PDF seal"),
+    image: UploadFile | None = File(None, description="p12: PNG/JPEG instead of drawing"),
+    password: str | None = Form(None, max_length=1000, description="The key's password"),
+    type: str = Form("contract", max_length=20),  # noqa: A002 - API field
+    name: str | None = Form(None, max_length=100),
+    allow_name_mismatch: bool = Form(False),
+    p: Principal = Depends(caller), w: Wiring = Depends(wiring),
+) -> SealOut:
+    """Import a seal made elsewhere (docs/sm2-seals.md): ``esl`` + ``key`` (an SM2 seal for
+    OFD) or ``p12`` (a PDF seal, image drawn for ``type``/``name`` or ``image``). Needs
+    ``seals:manage``; nothing is stored on any refusal."""
+    limit = w.settings.max_upload_bytes
+    files = {field: await receive(f, limit) if f is not None else None
+             for field, f in (("esl", esl), ("key", key), ("cert", cert), ("p12", p12),
+                              ("image", image))}
+    secret = password.encode() if password else None
+
+    def content(field: str) -> bytes | None:
+        upload = files[field]
+        return None if upload is None else upload.content()
+
+    def run(c: Context) -> SealOut:
+        authorize(c.repos, p, "seals:manage", now=c.clock.now())
+        esl_data, key_data, p12_data = content("esl"), content("key"), content("p12")
+        if (esl_data is None) == (p12_data is None) or (esl_data is not None and
+                                                         key_data is None):
+            raise InvalidInput("IMPORT_USAGE", "请上传 esl 与 key，或者 p12（二选一）",
+                               "Upload either esl with key, or p12", field="esl")
+        if esl_data is not None and key_data is not None:
+            done = import_esl_seal(c.repos, c.keystore, c.clock, p.org, esl_data, key_data,
+                                   secret, cert=content("cert"), name=name,
+                                   allow_name_mismatch=allow_name_mismatch, audit=c.audit,
+                                   principal=p)
+        else:
+            assert p12_data is not None
+            done = import_p12_seal(c.repos, c.keystore, c.clock, p.org, p12_data, secret,
+                                   seal_type=type, name=name, image=content("image"),
+                                   allow_name_mismatch=allow_name_mismatch, audit=c.audit,
+                                   principal=p)
+        return seal_out(c, done.seal)
+
+    refusal = Refusal("seal.import", org_id=p.org_id, details={
+        "source": "p12" if p12 is not None else "esl",
+        **{k: u.details() for k, u in files.items() if u is not None and k != "key"}})
     return await run_in_threadpool(w.run, run, refusal, p.actor())
 
 

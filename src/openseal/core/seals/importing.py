@@ -1,0 +1,569 @@
+"""Seals and keys made elsewhere (《电子印章管理办法》, 2025: e-government seals are made and
+registered by licensed seal-making units, their certificates come from licensed CAs).
+
+Two ways in, both ending as an ordinary ``SealRecord`` (``origin="imported"``) that obeys the
+same grants, approvals, lifecycle and audit as a seal made here:
+
+- ``import_esl_seal``: a GB/T 38540 electronic seal (``.esl``, DER SES_Seal v4) and the
+  signer's SM2 private key (PKCS#8, encrypted PKCS#8, SEC1 or PKCS#12; PEM or DER). The seal
+  is kept byte for byte (``seal export-esl`` gives back what was imported) and stamps OFD
+  files; its maker (制章者) is recorded in ``SealRecord.maker``.
+- ``import_p12_seal``: a PKCS#12 from a licensed CA (an EC P-256 or P-384 key, its
+  certificate and the CA chain) as a PDF seal; the image is drawn from a template or
+  uploaded, as for ``create_seal``.
+
+What is checked before anything is stored (any refusal stores nothing: the key goes into the
+key store last, after the records were written in the same transaction):
+
+1. the .esl parses, is v4 (or v5) and its maker's SM2 signature verifies by its version's
+   rule (``SES_SEAL_SIGNATURE_INVALID``);
+2. now lies within the seal's validity (``SES_SEAL_EXPIRED`` / ``SES_SEAL_NOT_YET_VALID``);
+3. the key opens (``SM2_KEY_PASSWORD`` for a missing or wrong password) and is the key of a
+   signer certificate the seal lists (``SES_KEY_NOT_IN_SEAL``); a seal listing certificate
+   digests (certListType 2) needs the certificate itself (``cert``);
+4. that certificate is valid now (``SEAL_CERT_NOT_VALID``) and allows signing;
+5. it names the organisation: its organizationIdentifier (or any subject attribute) holds
+   the organisation's unified social credit code, or its O is the organisation's name.
+   Otherwise ``SEAL_CERT_OTHER_ORG``, unless ``allow_name_mismatch`` (recorded in the
+   audit entry);
+6. it was not imported before (``SEAL_ALREADY_IMPORTED``), and the organisation is not in
+   the sandbox (``SEAL_IMPORT_SANDBOX``: a seal made elsewhere is real, so the organisation
+   must be verified first).
+
+Not checked: whether the seal maker or the CA is licensed. That is trust, which the verifier
+decides with its anchors (the maker's SM2 root for OFD, an imported trust anchor for PDF).
+
+Suspending and revoking an imported seal refuse its use here at once and mark its
+certificate on hold or revoked in OpenSeal's records, but nothing is published: the maker's
+CA owns the certificate's CRL and OCSP. To revoke it for the world, ask the maker or CA.
+Renewal is refused (``SEAL_IMPORTED_RENEW``): have the maker renew it, import the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import pkcs12 as asn1_pkcs12
+from asn1crypto import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509 import Certificate
+from PIL import Image, ImageDraw, UnidentifiedImageError
+
+from openseal.core.accounts.principal import Principal
+from openseal.core.audit.recorder import AuditRecorder
+from openseal.core.clock import Clock
+from openseal.core.gm import keys as gm_keys
+from openseal.core.gm.pkcs8 import decrypt_pkcs8
+from openseal.core.governance.authorize import authorize
+from openseal.core.governance.roles import OPERATOR
+from openseal.core.identity.service import find_organization
+from openseal.core.ofd.ses import EsSeal, maker_signature_valid, read_seal, signer_allowed
+from openseal.core.pki.pem import load_pem_certificates
+from openseal.core.pki.profiles import CertificateRole
+from openseal.core.pki.sm2_chain import load_certificate
+from openseal.core.ports import Repositories
+from openseal.core.records import (
+    CertificateRecord,
+    OrganizationRecord,
+    SealArtworkRecord,
+    SealRecord,
+)
+from openseal.core.seals.model import DEFAULT_PURPOSE, SealDesign, SealType
+from openseal.core.seals.service import SealOrder, _artwork, _seal_type, is_sandboxed
+from openseal.errors import Conflict, InvalidInput, NotFound
+
+IMPORTED = "imported"
+#: GB/T 38540 seal type -> the product's seal type (the common enumeration, see esl.py).
+SEAL_TYPES: dict[int, SealType] = {1: SealType.OFFICIAL, 2: SealType.FINANCE,
+                                   3: SealType.INVOICE, 4: SealType.CONTRACT,
+                                   5: SealType.LEGAL_REP}
+RASTER_PICTURES = {"PNG": "PNG", "GIF": "GIF", "JPG": "JPEG", "JPEG": "JPEG", "BMP": "BMP"}
+MAX_PICTURE_PIXELS = 4096 * 4096
+EC_CURVES = ("secp256r1", "secp384r1")
+MAX_FILE = 4 * 1024 * 1024  # an .esl, key, certificate or PKCS#12 larger than this is refused
+
+
+class KeyImporter(Protocol):
+    """The key store's import (``SoftwareKeyStore.import_key``)."""
+
+    def import_key(self, key_id: str, pkcs8_der: bytes) -> asn1_keys.PublicKeyInfo: ...
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import made: the seal, its certificate, and whether its certificate names
+    another organisation (allowed with ``allow_name_mismatch``)."""
+
+    seal: SealRecord
+    certificate: CertificateRecord
+    name_mismatch: bool = False
+
+
+def import_esl_seal(repos: Repositories, keystore: KeyImporter, clock: Clock, org: str,
+                    esl: bytes, key: bytes, password: bytes | None = None, *,
+                    cert: bytes | None = None, name: str | None = None,
+                    allow_name_mismatch: bool = False, audit: AuditRecorder,
+                    principal: Principal) -> Imported:
+    """Import a GB/T 38540 seal (.esl) and its signer's SM2 key as an SM2 seal of ``org``
+    (see the module docstring for every check). Raises InvalidInput / Conflict / NotFound /
+    Forbidden; nothing is stored then."""
+    organisation = _organisation(repos, org, principal, clock)
+    now = clock.now()
+    seal = read_seal(_sized(esl, "esl"))  # InvalidInput SES_FORMAT
+    if seal.version == 1:
+        raise InvalidInput("SES_VERSION",
+                           "GM/T 0031-2014（v1）印章不能用于盖章，请使用 GB/T 38540 v4 印章",
+                           "A GM/T 0031-2014 (v1) seal cannot seal here: import a GB/T 38540 "
+                           "v4 seal", field="esl", version=seal.version)
+    if not maker_signature_valid(seal):
+        raise InvalidInput("SES_SEAL_SIGNATURE_INVALID",
+                           "电子印章的制章者签名无效：印章数据被改动或已损坏",
+                           "The seal maker's signature does not verify: the seal was altered "
+                           "or is damaged", field="esl")
+    if not 0 < len(seal.es_id) <= 64:
+        raise InvalidInput("SES_ES_ID", "电子印章编码（esID）应为 1–64 个 ASCII 字符",
+                           "The seal code (esID) must have 1-64 ASCII characters", field="esl")
+    _check_seal_window(seal, now)
+    private, public = load_sm2_key(_sized(key, "key"), password)
+    signer = _signer_certificate(seal, public, cert)
+    subject = _checked_certificate(signer, organisation, now, allow_name_mismatch)
+    _not_imported_yet(repos, signer)
+    seal_type = SEAL_TYPES.get(seal.seal_type, SealType.CUSTOM)
+    seal_name = _name(name if name is not None else seal.name)
+    maker = _subject(seal.maker_cert)
+    key_id = f"seal-imported-{uuid.uuid4()}"
+    record = _cert_record(signer, CertificateRole.SEAL, key_id, None, organisation.id)
+    repos.add_certificate(record)
+    drawn = seal_name if seal_type is SealType.LEGAL_REP else organisation.name
+    design = SealDesign(seal_type, drawn[:200], DEFAULT_PURPOSE[seal_type])
+    sealed = SealRecord(str(uuid.uuid4()), organisation.id, seal_name, design, key_id,
+                        record.id, picture_artwork(seal), "active", now, sandbox=False,
+                        algorithm="sm2", esl=seal.der, es_id=seal.es_id, origin=IMPORTED,
+                        maker=maker)
+    _add_seal(repos, sealed)
+    spki = keystore.import_key(key_id, gm_keys.private_key_info(private, public))
+    audit.record("seal.import", org_id=organisation.id, target=f"seal:{sealed.id}", details={
+        "source": "esl", "name": seal_name, "type": seal_type.value, "algorithm": "sm2",
+        "es_id": seal.es_id, "es_version": seal.version, "es_type": seal.seal_type,
+        "esl_sha256": hashlib.sha256(seal.der).hexdigest(), "maker": maker,
+        "cert": record.id, "cert_serial": record.serial_hex, "cert_subject": record.subject,
+        "key_sha256": hashlib.sha256(spki.dump()).hexdigest(), "picture": seal.picture.kind,
+        "name_mismatch": subject.mismatch})
+    return Imported(sealed, record, subject.mismatch)
+
+
+def import_p12_seal(repos: Repositories, keystore: KeyImporter, clock: Clock, org: str,
+                    p12: bytes, password: bytes | None, *, seal_type: str, name: str | None,
+                    image: bytes | None = None, white_to_transparent: bool = False,
+                    allow_name_mismatch: bool = False, base_url: str = "",
+                    audit: AuditRecorder, principal: Principal) -> Imported:
+    """Import a licensed CA's PKCS#12 (EC key, certificate, CA chain) as a PDF seal of
+    ``org``; the image is drawn for ``seal_type`` and ``name`` or taken from ``image``, as
+    ``create_seal`` does. RSA keys: InvalidInput KEY_ALGORITHM ("not supported yet")."""
+    del base_url  # the certificate is the CA's: no URL of ours goes into it
+    organisation = _organisation(repos, org, principal, clock)
+    now = clock.now()
+    private, leaf, chain = _open_p12(_sized(p12, "p12"), password)
+    leaf_der = leaf.public_bytes(serialization.Encoding.DER)
+    subject = _checked_certificate(leaf_der, organisation, now, allow_name_mismatch)
+    _not_imported_yet(repos, leaf_der)
+    kind = _seal_type(seal_type)
+    seal_name = _name(name if name else _common_name(leaf_der) or "")
+    drawn = seal_name if kind is SealType.LEGAL_REP else organisation.name
+    design = SealDesign(kind, drawn, DEFAULT_PURPOSE[kind],
+                        organisation.uscc if kind is SealType.INVOICE else None)
+    art = _artwork(design, SealOrder(organisation.id, kind.value, seal_name, image=image,
+                                     white_to_transparent=white_to_transparent), False)
+    issuer_id = _store_chain(repos, leaf_der, chain, organisation.id)
+    key_id = f"seal-imported-{uuid.uuid4()}"
+    record = _cert_record(leaf_der, CertificateRole.SEAL, key_id, issuer_id, organisation.id)
+    repos.add_certificate(record)
+    maker = str(load_certificate(leaf_der).issuer.human_friendly)
+    sealed = SealRecord(str(uuid.uuid4()), organisation.id, seal_name, design, key_id,
+                        record.id, art, "active", now, sandbox=False, algorithm="ecdsa",
+                        origin=IMPORTED, maker=maker)
+    _add_seal(repos, sealed)
+    pkcs8 = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+    spki = keystore.import_key(key_id, pkcs8)
+    audit.record("seal.import", org_id=organisation.id, target=f"seal:{sealed.id}", details={
+        "source": "p12", "name": seal_name, "type": kind.value, "algorithm": "ecdsa",
+        "maker": maker, "cert": record.id, "cert_serial": record.serial_hex,
+        "cert_subject": record.subject, "chain": len(chain),
+        "key_sha256": hashlib.sha256(spki.dump()).hexdigest(),
+        "image": "upload" if image is not None else "drawn",
+        "image_sha256": hashlib.sha256(art.png).hexdigest(), "name_mismatch": subject.mismatch})
+    return Imported(sealed, record, subject.mismatch)
+
+
+# ---------------------------------------------------------------------- the organisation
+
+
+def _organisation(repos: Repositories, org: str, principal: Principal,
+                  clock: Clock) -> OrganizationRecord:
+    authorize(repos, principal, "seals:manage", now=clock.now())  # type: ignore[arg-type]
+    organisation = find_organization(repos, org)
+    if principal.kind != OPERATOR:
+        principal.owns(organisation.id, "org", org, _no_org(org))
+    if is_sandboxed(repos, organisation.id):
+        raise Conflict("SEAL_IMPORT_SANDBOX",
+                       "单位尚未通过认证（沙箱模式），不能导入外部制作的印章",
+                       "The organisation is not verified yet (sandbox): seals made elsewhere "
+                       "cannot be imported", field="org")
+    return organisation
+
+
+def _no_org(org: str) -> NotFound:
+    return NotFound("ORG_NOT_FOUND", f"找不到单位「{org}」", f"Organisation '{org}' not found",
+                    field="org")
+
+
+# ---------------------------------------------------------------------- the seal
+
+
+def _check_seal_window(seal: EsSeal, now: datetime) -> None:
+    start, end = seal.valid_from.isoformat(), seal.valid_until.isoformat()
+    if now > seal.valid_until:
+        raise InvalidInput("SES_SEAL_EXPIRED", f"电子印章已过有效期（{start} 至 {end}）",
+                           f"The electronic seal has expired (valid {start} to {end})",
+                           field="esl", valid_from=start, valid_until=end)
+    if now < seal.valid_from:
+        raise InvalidInput("SES_SEAL_NOT_YET_VALID", f"电子印章尚未生效（{start} 至 {end}）",
+                           f"The electronic seal is not valid yet (valid {start} to {end})",
+                           field="esl", valid_from=start, valid_until=end)
+
+
+def _signer_certificate(seal: EsSeal, public: bytes, cert: bytes | None) -> bytes:
+    """The certificate of the seal's signer list whose key is ``public``."""
+    if cert is not None:
+        given = _one_certificate(cert)
+        if not signer_allowed(seal, given):
+            raise InvalidInput("SES_CERT_NOT_IN_SEAL", "所给证书不在电子印章的签章人证书列表中",
+                               "The certificate given is not in the seal's list of signer "
+                               "certificates", field="cert")
+        candidates: tuple[bytes, ...] = (given,)
+    elif seal.signer_certs:
+        candidates = seal.signer_certs
+    else:
+        raise InvalidInput("SES_CERT_NEEDED",
+                           "电子印章只列出签章人证书的摘要（certListType 2），请另附签章人证书",
+                           "The seal lists only digests of its signer certificates "
+                           "(certListType 2): give the signer certificate as well",
+                           field="cert")
+    for candidate in candidates:
+        try:
+            if gm_keys.public_point(candidate) == public:
+                return candidate
+        except InvalidInput:
+            continue
+    raise InvalidInput("SES_KEY_NOT_IN_SEAL",
+                       "私钥与电子印章中任何签章人证书都不匹配（密钥不在印章中）",
+                       "The key matches no signer certificate of the seal (key not in the "
+                       "seal)", field="key")
+
+
+def picture_artwork(seal: EsSeal) -> SealArtworkRecord:
+    """The seal's picture as the stored artwork: PNG, GIF, JPEG and BMP become an RGBA PNG;
+    a vector picture (``ofd``, ``SVG``) cannot be drawn here, so a placeholder (a red ring
+    with "OFD") stands for it in the console. The .esl keeps the real picture, and that is
+    what sealed documents carry."""
+    picture = seal.picture
+    width, height = float(max(1, picture.width_mm)), float(max(1, picture.height_mm))
+    fmt = RASTER_PICTURES.get(picture.kind.strip().upper())
+    png = _raster_png(picture.data, fmt) if fmt else _placeholder_png(width, height)
+    return SealArtworkRecord(width, height, None, png, None)
+
+
+def _raster_png(data: bytes, fmt: str) -> bytes:
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            if image.width * image.height > MAX_PICTURE_PIXELS:
+                raise InvalidInput("SES_PICTURE", "印章图片像素过多", "The seal picture has too "
+                                   "many pixels", field="esl")
+            rgba = image.convert("RGBA")
+    except (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError,
+            Image.DecompressionBombError):
+        raise InvalidInput("SES_PICTURE", f"印章图片（{fmt}）无法读取",
+                           f"The seal picture ({fmt}) cannot be read", field="esl") from None
+    out = io.BytesIO()
+    rgba.save(out, "PNG")
+    return out.getvalue()
+
+
+def _placeholder_png(width_mm: float, height_mm: float, dpi: int = 300) -> bytes:
+    w = max(16, round(width_mm / 25.4 * dpi))
+    h = max(16, round(height_mm / 25.4 * dpi))
+    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    line = max(2, min(w, h) // 40)
+    draw.ellipse((line, line, w - line - 1, h - line - 1), outline=(220, 0, 0, 255), width=line)
+    draw.text((w / 2, h / 2), "OFD", fill=(220, 0, 0, 255), anchor="mm",
+              font_size=max(10, min(w, h) // 6))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------- keys
+
+
+def load_sm2_key(data: bytes, password: bytes | None) -> tuple[bytes, bytes]:
+    """(private, public) from an SM2 key file: PKCS#8 (encrypted or not), SEC1, or a
+    PKCS#12 whose key bag is in the clear safe (as ``openssl pkcs12 -export`` makes it)."""
+    der = _pfx_der(data)
+    if der is None:
+        return gm_keys.load_private_key(data, password)
+    try:
+        pfx = asn1_pkcs12.Pfx.load(der)
+        safes = pfx.authenticated_safe
+        for info in safes:
+            if info["content_type"].native != "data":
+                continue
+            bags = asn1_pkcs12.SafeContents.load(info["content"].native)
+            for bag in bags:
+                bag_id = bag["bag_id"].native
+                if bag_id == "pkcs8_shrouded_key_bag":
+                    plain = decrypt_pkcs8(bag["bag_value"].untag().dump(),
+                                          _p12_password(password))
+                    return gm_keys.load_private_key(plain)
+                if bag_id == "key_bag":
+                    return gm_keys.load_private_key(bag["bag_value"].untag().dump())
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError):
+        raise InvalidInput("SM2_KEY_INVALID", "PKCS#12 文件格式不对",
+                           "Malformed PKCS#12 file", field="key") from None
+    raise InvalidInput("SM2_KEY_INVALID",
+                       "PKCS#12 文件中没有可读取的私钥（加密保管的私钥包不读取）",
+                       "No readable private key in the PKCS#12 (a key bag inside an "
+                       "encrypted safe is not read)", field="key")
+
+
+def _p12_password(password: bytes | None) -> bytes:
+    """A PKCS#12 without a password given is tried with the empty one (openssl -passout
+    pass:); decrypt_pkcs8 then says "wrong password" if it was not that."""
+    return b"" if password is None else password
+
+
+def _pfx_der(data: bytes) -> bytes | None:
+    """The DER of ``data`` if it is a PKCS#12 (PFX v3), else None."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        return data if pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native \
+            in ("data", "signed_data") else None
+    except Exception:  # noqa: BLE001 - asn1crypto raises many kinds on junk: not a PFX
+        return None
+
+
+def _open_p12(data: bytes, password: bytes | None
+              ) -> tuple[ec.EllipticCurvePrivateKey, Certificate, list[Certificate]]:
+    try:
+        key, leaf, extra = pkcs12.load_key_and_certificates(data, password)
+    except UnsupportedAlgorithm:
+        raise InvalidInput("KEY_ALGORITHM",
+                           "PKCS#12 中的密钥算法不受支持（SM2 密钥请与 .esl 一起导入）",
+                           "The PKCS#12 holds a key of an unsupported algorithm (an SM2 key "
+                           "goes with its .esl: --esl --key)", field="p12") from None
+    except (ValueError, TypeError):
+        raise InvalidInput("P12_PASSWORD", "无法打开 PKCS#12：口令不对，或不是 PKCS#12 文件",
+                           "Cannot open the PKCS#12: wrong password, or not a PKCS#12 file",
+                           field="p12") from None
+    if isinstance(key, rsa.RSAPrivateKey):
+        raise InvalidInput("KEY_ALGORITHM",
+                           "暂不支持 RSA 密钥（密钥库只支持 EC P-256/P-384 和 SM2）",
+                           "RSA keys are not supported yet (the key store holds EC P-256/P-384 "
+                           "and SM2 keys)", field="p12", algorithm="rsa")
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name not in EC_CURVES:
+        what = key.curve.name if isinstance(key, ec.EllipticCurvePrivateKey) else \
+            type(key).__name__ if key is not None else "none"
+        raise InvalidInput("KEY_ALGORITHM", f"PKCS#12 中没有受支持的私钥（{what}）",
+                           f"The PKCS#12 holds no supported private key ({what}): EC P-256 "
+                           "or P-384 expected", field="p12", algorithm=what)
+    if leaf is None:
+        raise InvalidInput("P12_NO_CERTIFICATE", "PKCS#12 中没有证书", "The PKCS#12 holds no "
+                           "certificate", field="p12")
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    if leaf.public_key().public_bytes(serialization.Encoding.DER, spki) != \
+            key.public_key().public_bytes(serialization.Encoding.DER, spki):
+        raise InvalidInput("P12_KEY_MISMATCH", "PKCS#12 中的证书与私钥不匹配",
+                           "The PKCS#12's certificate does not belong to its key", field="p12")
+    return key, leaf, list(extra)
+
+
+# ---------------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True)
+class _Subject:
+    mismatch: bool
+
+
+def _checked_certificate(der: bytes, org: OrganizationRecord, now: datetime,
+                         allow_name_mismatch: bool) -> _Subject:
+    try:
+        cert = load_certificate(der)
+    except ValueError:
+        raise InvalidInput("SEAL_CERT_INVALID", "签章人证书无法解析", "The signer certificate "
+                           "cannot be read", field="cert") from None
+    validity = cert["tbs_certificate"]["validity"]
+    start, end = validity["not_before"].native, validity["not_after"].native
+    if not start <= now <= end:
+        raise InvalidInput("SEAL_CERT_NOT_VALID",
+                           f"签章人证书不在有效期内（{start.isoformat()} 至 {end.isoformat()}）",
+                           f"The signer certificate is not valid now (valid {start.isoformat()} "
+                           f"to {end.isoformat()})", field="cert")
+    usage = cert.key_usage_value
+    if usage is not None and not ({"digital_signature", "non_repudiation"} & set(usage.native)):
+        raise InvalidInput("SEAL_CERT_USAGE", "签章人证书的密钥用途不允许签名",
+                           "The signer certificate's key usage does not allow signing",
+                           field="cert")
+    if _names(cert, org):
+        return _Subject(False)
+    if allow_name_mismatch:
+        return _Subject(True)
+    raise InvalidInput("SEAL_CERT_OTHER_ORG",
+                       f"签章人证书（{cert.subject.human_friendly}）未载明本单位「{org.name}」"
+                       f"或其统一社会信用代码 {org.uscc}",
+                       f"The signer certificate ({cert.subject.human_friendly}) names neither "
+                       f"the organisation '{org.name}' nor its credit code {org.uscc} "
+                       "(--allow-name-mismatch imports it anyway)", field="cert")
+
+
+def _names(cert: x509.Certificate, org: OrganizationRecord) -> bool:
+    """The subject holds the organisation's credit code (organizationIdentifier, or any
+    attribute containing it, as CAs put it in OU, serialNumber or CN), or its O is the
+    organisation's name."""
+    values = [str(v) for v in _subject_values(cert)]
+    if any(org.uscc in v.upper() for v in values):
+        return True
+    names = cert.subject.native.get("organization_name")
+    names = names if isinstance(names, list) else [names]
+    return any(isinstance(n, str) and n.strip() == org.name.strip() for n in names)
+
+
+def _subject_values(cert: x509.Certificate) -> list[object]:
+    out: list[object] = []
+    for value in cert.subject.native.values():
+        out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+def _not_imported_yet(repos: Repositories, der: bytes) -> None:
+    serial = f"{load_certificate(der).serial_number:x}"
+    for known in repos.list_certificates():
+        if known.serial_hex != serial:
+            continue
+        if known.der == der:
+            raise Conflict("SEAL_ALREADY_IMPORTED", "这枚印章（其证书）已经导入过了",
+                           "This seal (its certificate) was imported already", field="cert",
+                           cert=known.id)
+        raise Conflict("SEAL_CERT_SERIAL_TAKEN", f"已有另一张序列号为 {serial} 的证书",
+                       f"Another certificate with serial {serial} is stored already",
+                       field="cert")
+
+
+def _store_chain(repos: Repositories, leaf: bytes, chain: list[Certificate], org_id: str
+                 ) -> str | None:
+    """Store the CA certificates from the PKCS#12 that the leaf chains through (by name),
+    as IMPORTED_CA records (reused when already stored); the leaf's issuer id, or None."""
+    ders = [c.public_bytes(serialization.Encoding.DER) for c in chain]
+    by_subject = {load_certificate(d).subject.dump(): d for d in ders}
+    path: list[bytes] = []
+    current = load_certificate(leaf)
+    while current.issuer.dump() in by_subject and len(path) < 10:
+        der = by_subject.pop(current.issuer.dump())
+        path.append(der)
+        current = load_certificate(der)
+        if current.self_signed:
+            break
+    known = {c.der: c.id for c in repos.list_certificates(CertificateRole.IMPORTED_CA.value)}
+    ids = [known.get(der) or str(uuid.uuid4()) for der in path]
+    for index in reversed(range(len(path))):
+        if path[index] in known:
+            continue
+        parent = ids[index + 1] if index + 1 < len(path) else None
+        if parent is None and load_certificate(path[index]).self_signed:
+            parent = ids[index]
+        record = _cert_record(path[index], CertificateRole.IMPORTED_CA, None, parent, org_id,
+                              cert_id=ids[index])
+        repos.add_certificate(record)
+    return ids[0] if ids else None
+
+
+def _cert_record(der: bytes, role: CertificateRole, key_id: str | None, issuer_id: str | None,
+                 org_id: str | None, cert_id: str | None = None) -> CertificateRecord:
+    cert = load_certificate(der)
+    validity = cert["tbs_certificate"]["validity"]
+    return CertificateRecord(
+        id=cert_id or str(uuid.uuid4()), role=role, der=der, key_id=key_id,
+        issuer_id=issuer_id, org_id=org_id, serial_hex=f"{cert.serial_number:x}",
+        subject=str(cert.subject.human_friendly), not_before=validity["not_before"].native,
+        not_after=validity["not_after"].native)
+
+
+def _one_certificate(data: bytes) -> bytes:
+    try:
+        found = load_pem_certificates(_sized(data, "cert"))
+    except (ValueError, TypeError, InvalidInput):
+        found = []
+    if len(found) != 1:
+        raise InvalidInput("SEAL_CERT_INVALID", "请给出一张签章人证书（PEM 或 DER）",
+                           "Give one signer certificate (PEM or DER)", field="cert")
+    return bytes(found[0].dump())
+
+
+def _subject(der: bytes) -> str:
+    try:
+        return str(load_certificate(der).subject.human_friendly)
+    except ValueError:
+        return "?"
+
+
+def _common_name(der: bytes) -> str | None:
+    value = load_certificate(der).subject.native.get("common_name")
+    return value if isinstance(value, str) else None
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _name(value: str) -> str:
+    name = (value or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("SEAL_NAME", "印章名称应为 1–100 个字符（可用 --name 指定）",
+                           "The seal name must have 1-100 characters (give one with --name)",
+                           field="name")
+    return name
+
+
+def _sized(data: bytes, field: str) -> bytes:
+    if not data:
+        raise InvalidInput("IMPORT_FILE_EMPTY", f"文件为空（{field}）", f"The file is empty "
+                           f"({field})", field=field)
+    if len(data) > MAX_FILE:
+        raise InvalidInput("IMPORT_FILE_TOO_LARGE", f"文件过大（{field}，上限 {MAX_FILE} 字节）",
+                           f"The file is too large ({field}, at most {MAX_FILE} bytes)",
+                           field=field)
+    return bytes(data)
+
+
+def _add_seal(repos: Repositories, record: SealRecord) -> None:
+    try:
+        repos.add_seal(record)
+    except Conflict as exc:
+        if exc.code != "SEAL_ES_ID_TAKEN":
+            raise
+        raise Conflict("SEAL_ES_ID_TAKEN", f"已有一枚印章使用电子印章编码 {record.es_id}",
+                       f"A seal with the seal code (esID) {record.es_id} exists already",
+                       field="esl") from None
+
+
+__all__ = ["IMPORTED", "Imported", "KeyImporter", "import_esl_seal", "import_p12_seal",
+           "load_sm2_key", "picture_artwork"]

@@ -20,13 +20,16 @@ from openseal.core.clock import Clock
 from openseal.core.governance.approval_ports import ApprovalRepos, DocumentStore
 from openseal.core.governance.authorize import authorize, refuse
 from openseal.core.governance.policy_defaults import policy_of
+from openseal.core.ofd.sign import preflight_ofd
 from openseal.core.records import (
     PolicyStep,
     RequestedDocument,
     SealRecord,
     UseRequestRecord,
 )
+from openseal.core.signing.ofd_service import is_ofd_upload, refuse_ecdsa_for_ofd
 from openseal.core.signing.preflight import open_checked
+from openseal.core.signing.service import refuse_sm2_for_pdf
 from openseal.errors import Conflict, InvalidInput, NotFound
 
 MAX_DOCUMENTS = 20
@@ -80,7 +83,7 @@ def create_request(repos: ApprovalRepos, clock: Clock, store: DocumentStore,
     purpose = checked_text(form.purpose, "purpose", 500)
     category = None if form.category is None else checked_text(form.category, "category", 50)
     copies = _copies(form.copies)
-    documents = _documents(store, form.documents)  # checked last: stored once all is well
+    documents = _documents(store, form.documents, seal)  # checked last: stored once all is well
     policy, template = policy_of(repos, seal), form.template
     steps, hours = policy.steps, policy.request_hours
     if template is not None and template.steps:  # the template's approval, not the seal's
@@ -102,21 +105,31 @@ def create_request(repos: ApprovalRepos, clock: Clock, store: DocumentStore,
     return record
 
 
-def _documents(store: DocumentStore, files: tuple[tuple[str, bytes], ...]
-               ) -> tuple[RequestedDocument, ...]:
+def _documents(store: DocumentStore, files: tuple[tuple[str, bytes], ...],
+               seal: SealRecord | None = None) -> tuple[RequestedDocument, ...]:
     if not 1 <= len(files) <= MAX_DOCUMENTS:
         raise InvalidInput("REQUEST_DOCUMENTS", f"一项申请须附 1 至 {MAX_DOCUMENTS} 份文件",
                            f"A request carries 1 to {MAX_DOCUMENTS} documents",
                            field="documents")
     found: dict[str, tuple[RequestedDocument, bytes]] = {}
     for name, content in files:
-        if not content.startswith(b"%PDF-"):
-            raise InvalidInput("NOT_A_PDF", f"「{name[:100]}」不是 PDF 文件",
-                               f"'{name[:100]}' is not a PDF", field="documents")
-        _, scanned = open_checked(content)  # what could never be sealed is refused now
+        warnings: tuple[str, ...] = ()
+        if is_ofd_upload(content, name):  # an OFD file, sealed with an SM2 seal
+            if seal is not None:
+                refuse_ecdsa_for_ofd(seal)
+            preflight_ofd(content)  # not an OFD package, or locked: refused now
+        elif not content.startswith(b"%PDF-"):
+            raise InvalidInput("NOT_A_PDF", f"「{name[:100]}」不是 PDF 文件（也不是 OFD 文件）",
+                               f"'{name[:100]}' is not a PDF (nor an OFD file)",
+                               field="documents")
+        else:
+            if seal is not None:
+                refuse_sm2_for_pdf(seal)
+            _, scanned = open_checked(content)  # what could never be sealed is refused now
+            warnings = tuple(scanned.warnings)
         digest = hashlib.sha256(content).hexdigest()
         found.setdefault(digest, (RequestedDocument(digest, _file_name(name), len(content),
-                                                    scanned.warnings), content))
+                                                    warnings), content))
     for _, content in found.values():
         store.put(content)
     return tuple(document for document, _ in found.values())

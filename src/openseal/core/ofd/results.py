@@ -81,6 +81,8 @@ class SignatureCheck:
     """The seal picture's bytes as stored in SES_Seal (see ``seal.picture_kind``)."""
     timestamp: bytes | None = field(default=None, repr=False)
     """SES_Signature.timeStamp, the timestamp token, when present (not checked here)."""
+    ext_datas: tuple[tuple[str, bool, bytes], ...] = field(default=(), repr=False)
+    """TBS_Sign.extDatas (extnID, critical, extnValue): signed with TBS_Sign."""
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,11 @@ def seal_v4(seal_info_der: bytes, maker_cert: bytes, sign: Signer) -> bytes:
 
 
 def tbs_sign_v4(seal_der: bytes, signed_at: datetime, data_hash: bytes,
-                property_info: str) -> bytes:
-    """DER(TBS_Sign) v4 embedding ``seal_der`` unchanged; ``data_hash`` is an SM3 digest."""
+                property_info: str, ext_datas: Iterable[ExtData] | None = None) -> bytes:
+    """DER(TBS_Sign) v4 embedding ``seal_der`` unchanged; ``data_hash`` is an SM3 digest.
+
+    ``ext_datas``: written as ``[0] EXPLICIT ExtensionDatas`` (as ofdrw does, docs
+    GBT38540-OFD.md §1.1), only when there are any."""
     read_seal(seal_der)
     if len(data_hash) != 32:
         raise _invalid("SES_DATA_HASH", "dataHash 应为 32 字节的 SM3 摘要",
@@ -73,9 +76,11 @@ def tbs_sign_v4(seal_der: bytes, signed_at: datetime, data_hash: bytes,
     if not _aware(signed_at):
         raise _invalid("SES_SIGNED_AT", "签章时间须带时区", "the signing time needs a time zone",
                        field="signed_at")
+    exts = list(ext_datas or ())
+    tail = [d.der_tlv(0xA0, d.der_seq(*(_ext(ext) for ext in exts)))] if exts else []
     return d.der_seq(d.der_int(SES_VERSION), bytes(seal_der), d.der_generalized(signed_at),
                      d.der_bits(bytes(data_hash)),
-                     d.der_ia5(_ascii(property_info, "property_info")))
+                     d.der_ia5(_ascii(property_info, "property_info")), *tail)
 
 
 def signature_v4(tbs_der: bytes, signer_cert: bytes, sign: Signer,

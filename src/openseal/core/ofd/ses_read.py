@@ -72,6 +72,7 @@ class EsSignature:
     timestamp: bytes | None      # the timeStamp token if present
     signed_bytes: bytes          # raw DER of TBS_Sign as found
     der: bytes
+    ext_datas: tuple[tuple[str, bool, bytes], ...] = ()  # TBS_Sign.extDatas (oid, critical, value)
 
 
 _ERRORS = (Malformed, ValueError, IndexError, UnicodeError, OverflowError)
@@ -182,10 +183,12 @@ def _signature(der: bytes) -> EsSignature:
     if len(top_kids) == 2:  # v1: the signer's certificate and algorithm are inside TBS_Sign
         version, seal, time_info, data_hash, prop, cert, alg = d.seq(tbs, "TBS_Sign", (7,))
         value, timestamp = top_kids[1], None
+        ext_datas: tuple[tuple[str, bool, bytes], ...] = ()
         d.integer(version, "TBS_Sign.version")
         number = 1
     else:
-        version, seal, time_info, data_hash, prop, *_ext = d.seq(tbs, "TBS_Sign", (5, 6))
+        version, seal, time_info, data_hash, prop, *ext = d.seq(tbs, "TBS_Sign", (5, 6))
+        ext_datas = _ext_datas(ext[0]) if ext else ()
         cert, alg, value = top_kids[1:4]
         timestamp = _timestamp(top_kids[4]) if len(top_kids) == 5 else None
         number = 5 if d.integer(version, "TBS_Sign.version") == 5 else 4
@@ -194,7 +197,29 @@ def _signature(der: bytes) -> EsSignature:
         data_hash=d.octets(data_hash, "dataHash"), property_info=d.text(prop, "propertyInfo"),
         signer_cert=d.certificate(cert, "cert"), algorithm=d.oid(alg, "signatureAlgID"),
         signature=d.octets(value, "signature"), timestamp=timestamp, signed_bytes=tbs.raw,
-        der=der)
+        der=der, ext_datas=ext_datas)
+
+
+def _ext_datas(tlv: Tlv) -> tuple[tuple[str, bool, bytes], ...]:
+    """TBS_Sign.extDatas: ``[0] EXPLICIT`` (as written here and by ofdrw), ``[0] IMPLICIT``
+    or an untagged SEQUENCE OF ExtData; each (extnID, critical, extnValue). Unreadable
+    extensions are left out (they never decide whether the signature verifies)."""
+    try:
+        items = tlv.children()
+        if tlv.is_(0, d.CONTEXT) and len(items) == 1 and items[0].is_(d.SEQUENCE):
+            inner = items[0].children()
+            if not inner or inner[0].is_(d.SEQUENCE):  # EXPLICIT: one ExtensionDatas
+                items = inner
+        found = []
+        for item in items:
+            parts = d.seq(item, "ExtData", (2, 3))
+            critical = len(parts) == 3 and parts[1].is_(d.BOOLEAN) and \
+                parts[1].contents != b"\x00"
+            found.append((d.oid(parts[0], "extnID"), critical,
+                          d.octets(parts[-1], "extnValue")))
+        return tuple(found)
+    except _ERRORS:
+        return ()
 
 
 def _time_info(tlv: Tlv) -> datetime | None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from openseal import __version__
@@ -52,28 +53,64 @@ from openseal.core.ofd.package import (
     normalise,
     text,
 )
+from openseal.core.ofd.ses_build import ExtData
 from openseal.core.ofd.signatures_xml import read_signature_list, read_signature_xml
 from openseal.core.ofd.stamp import OfdStamp, StampBox
 from openseal.errors import IntegrityViolation, InvalidInput
 
-__all__ = ["OfdStamp", "seal_ofd"]
+__all__ = ["OfdSealed", "OfdStamp", "preflight_ofd", "seal_ofd", "seal_ofd_result"]
 
 Sign = Callable[[bytes], bytes]
 COMPANY = "OpenSeal"
 
 
+@dataclass(frozen=True)
+class OfdSealed:
+    """What ``seal_ofd_result`` made: the sealed file, the new signature's ID in
+    Signatures.xml and the 1-based page of its first stamp."""
+
+    data: bytes
+    signature_id: str
+    page: int
+
+
 def seal_ofd(data: bytes, *, seal: bytes, signer_cert: bytes, sign: Sign,
              stamps: Sequence[OfdStamp], signed_at: datetime, lock: bool = False,
              provider: str = "OpenSeal",
-             timestamp: Callable[[bytes], bytes] | None = None) -> bytes:
+             timestamp: Callable[[bytes], bytes] | None = None,
+             ext_datas: Sequence[ExtData] = ()) -> bytes:
     """The OFD file ``data`` sealed with ``seal`` by the holder of ``signer_cert``.
 
     ``seal``: DER SES_Seal v4 (its picture's size in mm is the stamp's size);
     ``sign(data)``: the signer's DER SM2 signature (SM3, ID 1234567812345678) of ``data``;
     ``timestamp(signature)``: optionally an RFC 3161 token for SES_Signature.timeStamp;
-    ``lock``: protect Signatures.xml too, so that no later signature can be added.
+    ``lock``: protect Signatures.xml too, so that no later signature can be added;
+    ``ext_datas``: TBS_Sign.extDatas (signed with the rest of TBS_Sign).
     Raises InvalidInput (nothing is returned, nothing written) for any refusal.
     """
+    return seal_ofd_result(data, seal=seal, signer_cert=signer_cert, sign=sign, stamps=stamps,
+                           signed_at=signed_at, lock=lock, provider=provider,
+                           timestamp=timestamp, ext_datas=ext_datas).data
+
+
+def preflight_ofd(data: bytes) -> None:
+    """Refuse, as ``seal_ofd`` would before signing, what could never be sealed: not an OFD
+    package (OFD_NOT_ZIP / OFD_STRUCTURE), no document or no pages, or locked (OFD_LOCKED)."""
+    package = OfdPackage.open(data)
+    body, _ = _first_body(package)
+    if not package.pages(body.doc_root or ""):
+        raise _structure("文档没有页面", "the document has no pages")
+    list_path = package.signatures_path(body)
+    if list_path is not None:
+        _read_list(package, list_path)
+
+
+def seal_ofd_result(data: bytes, *, seal: bytes, signer_cert: bytes, sign: Sign,
+                    stamps: Sequence[OfdStamp], signed_at: datetime, lock: bool = False,
+                    provider: str = "OpenSeal",
+                    timestamp: Callable[[bytes], bytes] | None = None,
+                    ext_datas: Sequence[ExtData] = ()) -> OfdSealed:
+    """``seal_ofd``, saying also which signature it added and on which page."""
     if signed_at.tzinfo is None or signed_at.utcoffset() is None:
         raise InvalidInput("SIGNED_AT_NAIVE", "签章时间须带时区", "The signing time needs a "
                            "time zone", field="signed_at")
@@ -121,12 +158,14 @@ def seal_ofd(data: bytes, *, seal: bytes, signer_cert: bytes, sign: Sign,
         date_time=signed_at.astimezone(UTC).strftime("%Y%m%d%H%M%SZ"),
         references=references, annots=annots, seal_loc="/" + esl_path,
         signed_value_loc="/" + value_path)
-    tbs = ses.tbs_sign_v4(es.der, signed_at, sm2.sm3(signature_xml), "/" + sig_path)
+    tbs = ses.tbs_sign_v4(es.der, signed_at, sm2.sm3(signature_xml), "/" + sig_path,
+                          ext_datas)
     value = _signature(tbs, signer_cert, sign)
     token = timestamp(value) if timestamp is not None else None
     files[sig_path] = signature_xml
     files[value_path] = ses.signature_v4(tbs, signer_cert, lambda _data: value, token)
-    return writer.write_zip(files.items(), signed_at)
+    first = next((p.index + 1 for p in pages if p.id == boxes[0].page_id), 1)
+    return OfdSealed(writer.write_zip(files.items(), signed_at), sig_id, first)
 
 
 # ---------------------------------------------------------------- the seal and the signer

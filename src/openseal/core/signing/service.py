@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar, cast
 
 from openseal.core.accounts.principal import Principal
 from openseal.core.audit.recorder import AuditRecorder
@@ -36,6 +38,8 @@ from openseal.core.signing.pdf import PdfSealer, SealRequest
 from openseal.core.signing.signer import KeyStoreSigner
 from openseal.errors import Conflict, InvalidInput
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class SealedDocument:
@@ -48,6 +52,7 @@ class SealerCache:
 
     def __init__(self) -> None:
         self._sealers: dict[str, PdfSealer] = {}
+        self._others: dict[tuple[str, str], Any] = {}  # (kind, seal id): e.g. OFD sealers
         self._lock = threading.Lock()
 
     def get(self, seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfSealer:
@@ -58,11 +63,22 @@ class SealerCache:
                 self._sealers[seal.id] = sealer
             return sealer
 
+    def other(self, kind: str, seal_id: str, build: Callable[[], T]) -> T:
+        """Another kind of sealer of ``seal_id`` (``ofd``: core.signing.ofd_service), built
+        once by ``build``; ``forget`` drops it too."""
+        with self._lock:
+            found = self._others.get((kind, seal_id))
+            if found is None:
+                found = self._others[(kind, seal_id)] = build()
+            return cast(T, found)
+
     def forget(self, seal_id: str) -> None:
         """Drop the cached sealer of ``seal_id`` (after its certificate is revoked or
         renewed); the next use builds it again from the stored state."""
         with self._lock:
             self._sealers.pop(seal_id, None)
+            for key in [k for k in self._others if k[1] == seal_id]:
+                del self._others[key]
 
 
 def refuse_sm2_for_pdf(seal: SealRecord) -> None:

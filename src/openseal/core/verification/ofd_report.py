@@ -10,7 +10,11 @@ One report schema for PDF and OFD (docs/verify-json.md, "OFD"). Per signature:
 - ``intact``: every Reference matches and dataHash = SM3(Signature.xml); ``valid``: the
   signer's SM2 signature and the seal maker's signature verify; ``trusted``: the signer's
   certificate chains (``sm2_chain``, judged at the signing time) to one of the SM2 anchors
-  given; none given: ``SM2_NO_TRUST_ANCHOR``;
+  given, through the seal's certificates and the issuers an OpenSeal seal lists
+  (``core.ofd.chain_ext``); none given: ``SM2_NO_TRUST_ANCHOR``;
+- ``approval``: the approval chain (an ExtData of TBS_Sign, see core.signing.approval) of a
+  seal applied with a ticket, only when the signature is intact and valid;
+  ``document_matches`` is null (the file as approved cannot be rebuilt from the package);
 - ``coverage`` ``REFERENCED_FILES``, ``modification`` ``NONE`` or ``FILES_ADDED``,
   ``pades_level`` null; the OFD extras (seal, stamps, references, files added, details) in
   ``SignatureReport.ofd``.
@@ -29,9 +33,11 @@ from typing import Any
 
 from asn1crypto import cms, x509
 
+from openseal.core.ofd.chain_ext import read_issuers
 from openseal.core.ofd.results import SignatureCheck
 from openseal.core.ofd.verify import verify_ofd
 from openseal.core.pki.sm2_chain import sm2_chain
+from openseal.core.signing.approval import read_approval_ext
 from openseal.core.verification import reasons as R
 from openseal.core.verification.report import OfdExtras, SignatureReport, VerificationReport
 from openseal.errors import InvalidInput
@@ -97,13 +103,18 @@ def signature_report(check: SignatureCheck, anchors: tuple[bytes, ...]) -> Signa
         merged = R.merge(merged, (R.MALFORMED_SIGNATURE,))  # never VALID on a gap
         verdict = R.verdict_of(merged)
     organization, common_name = subject_names(check.signer_cert)
+    approval = None
+    if intact and valid:  # signed with TBS_Sign: as authentic as the seal itself
+        chain = read_approval_ext(check.ext_datas)
+        # the file as approved is not recoverable from the sealed package
+        approval = None if chain is None else {**chain, "document_matches": None}
     return SignatureReport(
         field=check.id, verdict=verdict, reasons=merged, signer=common_name,
         organization=organization, seal_name=check.seal.name if check.seal else None,
         signing_time=check.signing_time, timestamp_time=stamp_time, intact=intact,
         valid=valid, trusted=trusted, revoked=None, coverage="REFERENCED_FILES",
         modification="FILES_ADDED" if check.files_added else "NONE", pades_level=None,
-        anchor=anchor, ofd=_extras(check))
+        anchor=anchor, ofd=_extras(check), approval=approval)
 
 
 def _intact(check: SignatureCheck) -> bool | None:
@@ -134,7 +145,8 @@ def _trust(check: SignatureCheck, anchors: tuple[bytes, ...]
     if check.signer_cert is None or check.signing_time is None:
         return None, None, None  # the signature's own codes say why
     try:
-        found = sm2_chain(check.signer_cert, check.seal_certs, anchors, check.signing_time)
+        candidates = (*check.seal_certs, *read_issuers(check.ext_datas))
+        found = sm2_chain(check.signer_cert, candidates, anchors, check.signing_time)
     except Exception:  # noqa: BLE001 - a certificate from the file: never a crash
         return None, None, None  # not trusted; signature_report keeps it from VALID
     if found.ok:

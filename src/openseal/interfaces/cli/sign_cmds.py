@@ -20,6 +20,7 @@ from openseal.core.registry.issued import registry_match
 from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.cross_page import cross_page
+from openseal.core.signing.ofd_service import is_ofd_upload
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
@@ -31,6 +32,7 @@ from openseal.core.verification.as_of import validation_time
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.errors import InvalidInput
 from openseal.interfaces.cli.files import StagedFile, write_atomically
+from openseal.interfaces.cli.ofd_sign import sign_ofd
 from openseal.interfaces.cli.operator import as_user, operator
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
 
@@ -41,7 +43,7 @@ _sealers = SealerCache()
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @app.command()
     def sign(
-        infile: Path = typer.Argument(..., metavar="IN.pdf"),
+        infile: Path = typer.Argument(..., metavar="IN.pdf|IN.ofd"),
         seal: list[str] = typer.Option(None, help="Seal id or name; repeat for several "
                                                   "seals, applied in this order"),
         template: str = typer.Option(None, "--template", help="A document template (id or "
@@ -80,13 +82,30 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         leave: list[str] = typer.Option(None, "--leave", metavar="PAGE:X:Y", help="With "
                                         "--certify: an empty signature field here for a "
                                         "party to come (repeatable)"),
+        lock: bool = typer.Option(False, "--lock", help="OFD only: the seal protects the "
+                                  "signature list, so no later signature can be added"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Seal a PDF: visible seal + PAdES B-T signature with a trusted timestamp (as the
         trusted operator: no grant needed; with --ticket as the ticket's requester, and the
-        approval chain goes into the signature)."""
+        approval chain goes into the signature). An OFD file (told by content) is sealed
+        with an SM2 seal: a GB/T 38540 electronic seal with a timestamp (docs/ofd.md)."""
         with translated_errors(as_json):
             pdf = read_input(infile)
+            if is_ofd_upload(pdf, infile.name):
+                given = _given_options(seal, at, certify, leave, page, x, y, size, keyword,
+                                       occurrence, offset_x, offset_y, cross, pages, edge,
+                                       cross_y, level, qr, reason, location)
+                sign_ofd(wiring, _sealers, pdf, infile, out, seal=seal,
+                         given=given + (["--template"] if template else []), page=page, x=x,
+                         y=y, keyword=keyword, occurrence=occurrence, cross=cross,
+                         pages=pages, edge=edge, lock=lock, category=category, ticket=ticket,
+                         as_json=as_json, requester=requester)
+                return
+            if lock:
+                raise InvalidInput("LOCK_OFD_ONLY", "--lock 只用于 OFD 文件（PDF 请用 --certify）",
+                                   "--lock is for OFD files (for a PDF see --certify)",
+                                   field="lock")
             request = SealRequest(
                 Placement(page, x, y, size), reason, location, keyword=keyword,
                 occurrence=occurrence, offset_mm=(offset_x, offset_y),

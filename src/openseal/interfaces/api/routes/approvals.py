@@ -22,6 +22,7 @@ from openseal.core.governance.requests import RequestForm, create_request, withd
 from openseal.core.governance.tickets import ticket_not_found
 from openseal.core.records import UseRequestRecord
 from openseal.core.templates.apply import request_terms
+from openseal.core.verification.ofd_report import looks_like_ofd
 from openseal.errors import InvalidInput
 from openseal.interfaces.api.approval_schemas import (
     CommentBody,
@@ -138,15 +139,16 @@ def get_request(request_id: str, p: Principal = Depends(caller), w: Wiring = Dep
 
 
 @router.get("/requests/{request_id}/documents/{sha256}", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses={200: {"content": {"application/pdf": {}, "application/ofd": {}}}})
 def get_document(request_id: str, sha256: str, p: Principal = Depends(caller),
                  w: Wiring = Depends(wiring)) -> Response:
     """A document of the request, as it was submitted (for the approvers to read)."""
     def run(c: Context) -> bytes:
         return request_document(c.repos, c.documents, p, request_id, sha256)
 
-    return Response(w.run(run, actor=p.actor()), media_type="application/pdf",
-                    headers={**PRIVATE, "Content-Disposition": "inline"})
+    data = w.run(run, actor=p.actor())
+    kind = "application/ofd" if looks_like_ofd(data) else "application/pdf"
+    return Response(data, media_type=kind, headers={**PRIVATE, "Content-Disposition": "inline"})
 
 
 @router.post("/requests/{request_id}/approve", response_model=DecidedOut)

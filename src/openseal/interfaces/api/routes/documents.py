@@ -18,6 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
 from openseal.core.signing.cross_page import cross_page as crossing
+from openseal.core.signing.ofd_service import (
+    OfdSealRequest,
+    is_ofd_upload,
+    ofd_stamps,
+    refuse_pdf_only,
+    seal_ofd_document,
+)
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
@@ -36,7 +43,12 @@ SEALED_PDF: dict[int | str, dict[str, Any]] = {200: {
     "description": "The sealed PDF (visible seal + PAdES B-T signature with a timestamp)",
     "headers": {DOCUMENT_ID_HEADER: {"description": "Id of the sealed-document record",
                                      "schema": {"type": "string"}}},
-    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/ofd": {"schema": {"type": "string", "format": "binary"}}}}}
+OFD_MEDIA_TYPE = "application/ofd"
+#: Sealing options with no OFD meaning (refused for an OFD upload).
+OFD_REFUSED = ("at", "certify", "leave", "size", "offset_x", "offset_y", "level", "qr",
+               "reason", "location", "cross_y")
 PAGE_LIMIT = 2**31 - 1  # numbers beyond are refused as REQUEST_INVALID, not audited as-is
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")
 
@@ -104,10 +116,19 @@ async def seal_pdf(
     edge: str = Form("right", max_length=10, description="Cross-page edge: right or left"),
     cross_y: float | None = Form(None, allow_inf_nan=False, description="mm from the bottom "
                                  "edge to the cross-page seal's bottom (default: centred)"),
+    lock: bool = Form(False, description="OFD only: the seal protects the signature list, "
+                                         "so no later signature can be added"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
     cache: SealerCache = Depends(sealers),
 ) -> Response:
     """Seal a PDF with one of your seals; the answer is the sealed PDF (as `openseal sign`).
+
+    An OFD file (told by content) is sealed with an SM2 seal (GB/T 38540 electronic seal,
+    timestamped; 422 ``SEAL_ALGORITHM_OFD`` for an ECDSA seal, ``SEAL_ALGORITHM_PDF`` for an
+    SM2 seal on a PDF) and answered as ``application/ofd``: ``seal_id`` (one), ``page``/``x``/
+    ``y``, ``keyword``/``occurrence``, ``cross_page``/``pages``/``edge``, ``lock``,
+    ``category`` and ``ticket`` as for a PDF; other options are refused
+    (``OFD_OPTION_UNSUPPORTED``), a locked OFD too (``OFD_LOCKED``). See docs/ofd.md.
 
     Without ``x``/``y`` the seal goes 25 mm in from the bottom-right corner of the page.
     Needs ``seals:use`` and a grant on the seal that allows direct use (403
@@ -137,7 +158,12 @@ async def seal_pdf(
                "level": level is not None, "qr": qr, "reason": reason is not None,
                "location": location is not None}
 
+    is_ofd = upload.error is None and is_ofd_upload(upload.data, upload.filename)
+
     def run(c: Context) -> SealedDocument:
+        if is_ofd:
+            return ofd(c)
+        refuse_lock_for_pdf(lock)
         if template_id is not None:
             return templated(c, template_id)
         if not refs:
@@ -161,6 +187,16 @@ async def seal_pdf(
                              category=None if ticket else category, ticket_id=ticket,
                              qr_base=w.settings.certificate_url if qr else None,
                              level=level)
+
+    def ofd(c: Context) -> SealedDocument:
+        """An OFD file: one SM2 seal, as one signature (see core.signing.ofd_service)."""
+        refused = [name for name in OFD_REFUSED if options[name]]
+        refused += ["template_id"] * bool(template_id) + ["seal_ids"] * (len(refs) > 1)
+        stamps = ofd_stamps(page=page, x_mm=x, y_mm=y, keyword=keyword, occurrence=occurrence,
+                            cross_page=cross_page, pages=pages, edge=edge)
+        return seal_ofd_upload(c, p, cache, upload, refs, refused,
+                               OfdSealRequest(stamps, lock=lock), ticket,
+                               None if ticket else category)
 
     def templated(c: Context, ref: str) -> SealedDocument:
         """The template's stamps (with a ticket: only the ticket's seal's)."""
@@ -190,20 +226,47 @@ async def seal_pdf(
     refusal = Refusal("seal.use", target=target, org_id=p.org_id,
                       details={**upload.details(), "page": page, "ticket": ticket})
     done = await run_in_threadpool(w.run, run, refusal, p.actor())
-    return Response(done.pdf, media_type="application/pdf", headers={
-        **PRIVATE, DOCUMENT_ID_HEADER: done.record.id,
-        "Content-Disposition": attachment(upload)})
+    suffix = ".ofd" if is_ofd else ".pdf"
+    return Response(done.pdf, media_type=OFD_MEDIA_TYPE if is_ofd else "application/pdf",
+                    headers={**PRIVATE, DOCUMENT_ID_HEADER: done.record.id,
+                             "Content-Disposition": attachment(upload, suffix)})
 
 
-def attachment(upload: Upload) -> str:
-    """``attachment; filename="<stem>-sealed.pdf"`` (plus RFC 6266 ``filename*`` when the
-    name is not plain ASCII); nothing of the client's name can break out of the header."""
+def refuse_lock_for_pdf(lock: bool) -> None:
+    if lock:
+        raise InvalidInput("LOCK_OFD_ONLY", "lock 只用于 OFD 文件（PDF 请用 certify）",
+                           "lock is for OFD files (for a PDF see certify)", field="lock")
+
+
+def seal_ofd_upload(c: Context, p: Principal, cache: SealerCache, upload: Upload,
+                    refs: list[str], refused: list[str], request: OfdSealRequest,
+                    ticket: str | None, category: str | None) -> SealedDocument:
+    """``POST /documents/seal`` for an OFD file (``refused``: the options given that mean
+    nothing for OFD)."""
+    refuse_pdf_only(refused)
+    if not refs:
+        raise InvalidInput("SEAL_REQUIRED", "请指定印章（seal_id）", "Give a seal (seal_id)",
+                           field="seal_id")
+    p.require("seals:request" if ticket else "seals:use")
+    if len(refs[0]) > 64:
+        raise InvalidInput("REQUEST_INVALID", "印章编号过长", "Seal id too long",
+                           field="seal_id")
+    seal = own_seal(c, p, refs[0])
+    return seal_ofd_document(c.repos, c.pki, c.keystore, c.clock, cache, seal.id,
+                             upload.content(), request, audit=c.audit, principal=p,
+                             category=category, ticket_id=ticket)
+
+
+def attachment(upload: Upload, suffix: str = ".pdf") -> str:
+    """``attachment; filename="<stem>-sealed.pdf"`` (``.ofd`` for an OFD; plus RFC 6266
+    ``filename*`` when the name is not plain ASCII); nothing of the client's name can break
+    out of the header."""
     base = PurePosixPath(upload.filename.replace("\\", "/")).name
-    stem = (base[:-4] if base.lower().endswith(".pdf") else base).strip()[:100] or "document"
+    stem = (base[:-4] if base.lower().endswith(suffix) else base).strip()[:100] or "document"
     plain = _UNSAFE.sub("_", stem)
-    header = f'attachment; filename="{plain}-sealed.pdf"'
+    header = f'attachment; filename="{plain}-sealed{suffix}"'
     if plain != stem:
-        header += f"; filename*=UTF-8''{quote(stem + '-sealed.pdf', safe='')}"
+        header += f"; filename*=UTF-8''{quote(stem + '-sealed' + suffix, safe='')}"
     return header
 
 

@@ -54,7 +54,7 @@ def verifier_pool(w: Wiring) -> tuple[VerifierPool, float]:
 
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
     roots, test_roots, crls, sm2_anchors = w.run(lambda c: (
-        *verification_inputs(c.pki, c.repos), sm2_verification_anchors(c.pki)))
+        *verification_inputs(c.pki, c.repos), sm2_verification_anchors(c.pki, c.repos)))
     pool, timeout = verifier_pool(w)
     report = pool.verify(Job.of(data, filename, roots, test_roots, crls, sm2_anchors), timeout)
     match = w.run(lambda c: registry_match(c.repos, data))

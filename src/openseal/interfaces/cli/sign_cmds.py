@@ -324,7 +324,7 @@ def _own_sm2_roots(wiring: Callable[[], Wiring]) -> list[bytes]:
     w = wiring()
     try:
         w.require_schema()
-        return w.run(lambda c: sm2_verification_anchors(c.pki))
+        return w.run(lambda c: sm2_verification_anchors(c.pki, c.repos))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
         return []
 

@@ -56,6 +56,7 @@ from openseal.core.ofd.package import (
 from openseal.core.ofd.ses_build import ExtData
 from openseal.core.ofd.signatures_xml import read_signature_list, read_signature_xml
 from openseal.core.ofd.stamp import OfdStamp, StampBox
+from openseal.core.signing.occurrence import chosen
 from openseal.errors import IntegrityViolation, InvalidInput
 
 __all__ = ["OfdSealed", "OfdStamp", "preflight_ofd", "seal_ofd", "seal_ofd_result"]
@@ -284,7 +285,7 @@ def _boxes(package: OfdPackage, pages: list[Page], stamps: Sequence[OfdStamp],
             if item.cross_page or item.x_mm is not None or item.y_mm is not None:
                 raise _conflict()
             hits = find_keyword(package, pages, item.keyword)
-            for number, centre in st.choose(hits, item.keyword, item.occurrence):
+            for number, centre in chosen(hits, item.keyword, item.occurrence):
                 boxes.append(st.centred(st.page_at(pages, number), centre, w, h))
         elif item.cross_page:
             if item.x_mm is not None:

@@ -31,7 +31,6 @@ from openseal.errors import InvalidInput
 
 DEFAULT_MARGIN_MM = 25.0
 EDGES = ("right", "left")
-OCCURRENCES = ("first", "last", "all")
 A4 = (0.0, 0.0, 210.0, 297.0)
 _RANGE = re.compile(r"^\s*(\d{1,6})\s*(?:-\s*(\d{1,6})?\s*)?$")
 _EPSILON = 0.01
@@ -171,24 +170,3 @@ def riding(pages: Sequence[Page], stamp: OfdStamp, w: float, h: float) -> list[S
             left = x0 - slice_index * part
         boxes.append(StampBox(page.id, (left, top, w, h), (slice_index * part, 0.0, part, h)))
     return boxes
-
-
-def choose(hits: list[tuple[int, tuple[float, float]]], text: str,
-           occurrence: str) -> list[tuple[int, tuple[float, float]]]:
-    """The keyword hits to seal: ``first``, ``last``, ``all`` or the N-th (from 1)."""
-    if not hits:
-        raise InvalidInput("KEYWORD_NOT_FOUND", f"文件中找不到关键字「{text}」",
-                           f"The text '{text}' was not found in the document",
-                           field="keyword", keyword=text)
-    if occurrence in OCCURRENCES:
-        return {"first": hits[:1], "last": hits[-1:], "all": hits}[occurrence]
-    if not occurrence.isdigit() or int(occurrence) < 1:
-        raise InvalidInput("KEYWORD_OCCURRENCE", "occurrence 应为 first、last、all 或从 1 "
-                           f"起的序号，收到「{occurrence}」", "occurrence must be first, last, "
-                           f"all or a number from 1, got '{occurrence}'", field="occurrence")
-    n = int(occurrence)
-    if n > len(hits):
-        raise InvalidInput("KEYWORD_OCCURRENCE", f"关键字「{text}」只出现 {len(hits)} 次，没有第 "
-                           f"{n} 处", f"The text '{text}' occurs {len(hits)} times; there is no "
-                           f"occurrence {n}", field="occurrence", occurrences=len(hits))
-    return [hits[n - 1]]

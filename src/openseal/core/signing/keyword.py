@@ -14,7 +14,6 @@ from openseal.core.pdfium import PDFIUM_LOCK
 from openseal.core.signing.preflight import MAX_PAGES, damaged_pdf
 from openseal.errors import InvalidInput
 
-OCCURRENCES = ("first", "last", "all")
 MAX_KEYWORD = 100
 
 
@@ -60,23 +59,3 @@ def _on_page(page: object, number: int, text: str) -> list[KeywordHit]:
         return hits
     finally:
         textpage.close()
-
-
-def chosen(hits: list[KeywordHit], text: str, occurrence: str) -> list[KeywordHit]:
-    """The occurrences to seal: ``first``, ``last``, ``all`` or the N-th (from 1)."""
-    if not hits:
-        raise InvalidInput("KEYWORD_NOT_FOUND", f"文件中找不到关键字「{text}」",
-                           f"The text '{text}' was not found in the document",
-                           field="keyword", keyword=text)
-    if occurrence in OCCURRENCES:
-        return {"first": hits[:1], "last": hits[-1:], "all": hits}[occurrence]
-    if not occurrence.isdigit() or int(occurrence) < 1:
-        raise InvalidInput("KEYWORD_OCCURRENCE", "occurrence 应为 first、last、all 或从 1 "
-                           f"起的序号，收到「{occurrence}」", "occurrence must be first, last, "
-                           f"all or a number from 1, got '{occurrence}'", field="occurrence")
-    n = int(occurrence)
-    if n > len(hits):
-        raise InvalidInput("KEYWORD_OCCURRENCE", f"关键字「{text}」只出现 {len(hits)} 次，没有第 "
-                           f"{n} 处", f"The text '{text}' occurs {len(hits)} times; there is no "
-                           f"occurrence {n}", field="occurrence", occurrences=len(hits))
-    return [hits[n - 1]]

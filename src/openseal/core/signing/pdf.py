@@ -25,7 +25,8 @@ from openseal.core.signing.appearance import SealImage, stamp_style
 from openseal.core.signing.approval import approval_attribute
 from openseal.core.signing.cross_page import CrossPage, draw_cross_page
 from openseal.core.signing.inspect import token_serial
-from openseal.core.signing.keyword import KeywordHit, chosen, find_keyword
+from openseal.core.signing.keyword import KeywordHit, find_keyword
+from openseal.core.signing.occurrence import chosen
 from openseal.core.signing.placement import Placement, centred_at, resolve_box, seal_size
 from openseal.core.signing.preflight import damaged_pdf, open_checked, page_box
 from openseal.core.signing.qr import with_qr

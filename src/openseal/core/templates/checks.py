@@ -16,8 +16,8 @@ from openseal.core.governance.authorize import authorize, seal_not_found
 from openseal.core.governance.policies import MAX_STEPS, checked_hours, checked_step
 from openseal.core.records import PolicyStep
 from openseal.core.signing.cross_page import cross_page
-from openseal.core.signing.keyword import OCCURRENCES
 from openseal.core.signing.ltv import checked_level
+from openseal.core.signing.occurrence import OCCURRENCES
 from openseal.core.templates.model import MAX_STAMPS, Stamp, TemplatePolicy
 from openseal.errors import InvalidInput, OpenSealError
 

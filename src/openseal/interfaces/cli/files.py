@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.errors import InvalidInput
+
+T = TypeVar("T")
 
 
 class StagedFile:
@@ -42,3 +47,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         staged.publish()
     finally:
         staged.discard()
+
+
+def commit_then_publish(w: Wiring, use_case: Callable[[Context], T], refusal: Refusal,
+                        staged: list[StagedFile]) -> T:
+    """Run ``use_case`` (which stages the output in ``staged``) in one transaction; the
+    output appears only after the record is committed, and never after a refusal."""
+    try:
+        done = w.run(use_case, refusal)
+        staged[0].publish()
+    finally:
+        for item in staged:
+            item.discard()
+    return done

@@ -24,7 +24,7 @@ from openseal.core.signing.ofd_service import (
 )
 from openseal.core.signing.service import SealedDocument, SealerCache
 from openseal.errors import InvalidInput
-from openseal.interfaces.cli.files import StagedFile
+from openseal.interfaces.cli.files import StagedFile, commit_then_publish
 from openseal.interfaces.cli.operator import operator
 from openseal.interfaces.cli.output import emit
 
@@ -67,12 +67,7 @@ def sign_ofd(wiring: Callable[[], Wiring], sealers: SealerCache, data: bytes, in
     refusal = Refusal("seal.use", target="seal:" + ",".join(seal), details={
         "input_sha256": hashlib.sha256(data).hexdigest(), "file": infile.name,
         "ticket": ticket, "format": "OFD"})
-    try:
-        done = w.run(use_case, refusal)
-        staged[0].publish()  # the file appears only after the record is committed
-    finally:
-        for item in staged:
-            item.discard()
+    done = commit_then_publish(w, use_case, refusal, staged)
     r = done.record
     emit({"id": r.id, "out": str(out), "seal_id": r.seal_id, "field": r.field_name,
           "sha256": r.output_sha256, "size": r.output_size, "format": "OFD"}, as_json,

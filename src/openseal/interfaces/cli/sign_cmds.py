@@ -31,7 +31,7 @@ from openseal.core.verification import VerificationReport, verify_document
 from openseal.core.verification.as_of import validation_time
 from openseal.core.verification.policy import local_revocation_policy
 from openseal.errors import InvalidInput
-from openseal.interfaces.cli.files import StagedFile, write_atomically
+from openseal.interfaces.cli.files import StagedFile, commit_then_publish, write_atomically
 from openseal.interfaces.cli.ofd_sign import sign_ofd
 from openseal.interfaces.cli.operator import as_user, operator
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
@@ -157,12 +157,7 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             refusal = Refusal("seal.use", target=target, details={
                 "input_sha256": hashlib.sha256(pdf).hexdigest(), "file": infile.name,
                 "ticket": ticket})
-            try:
-                done = w.run(use_case, refusal)
-                staged[0].publish()  # the file appears only after the record is committed
-            finally:
-                for item in staged:
-                    item.discard()
+            done = commit_then_publish(w, use_case, refusal, staged)
             r = done.record
             emit({"id": r.id, "out": str(out), "seal_id": r.seal_id, "field": r.field_name,
                   "sha256": r.output_sha256, "size": r.output_size,

@@ -3,8 +3,9 @@ approve or reject; sealing with a ticket, placing the seal by dragging it on the
 
 Everything calls the core as the API routes do (interfaces/api/routes/approvals.py and
 documents.py): ``create_request``, ``decide``, ``readable_request`` / ``inbox`` and
-``seal_document`` with the ticket. The sealed PDF is the answer of the sealing POST itself
-(an attachment); nothing of it is kept here.
+``seal_document`` with the ticket (``seal_ofd_document`` for an OFD file, with an SM2 seal).
+The sealed file is the answer of the sealing POST itself (an attachment); nothing of it is
+kept here. OFD pages are not drawn: their outline (``ofd_previews``) stands for the page.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from openseal.core.governance.request_views import inbox, readable_request, requ
 from openseal.core.governance.requests import RequestForm, create_request, current_status
 from openseal.core.records import SealRecord, TicketRecord, UseRequestRecord
 from openseal.core.signing.cross_page import cross_page as crossing
+from openseal.core.signing.ofd_service import (
+    OfdSealRequest,
+    ofd_stamps,
+    refuse_pdf_only,
+    seal_ofd_document,
+)
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealerCache, seal_document
@@ -36,7 +43,8 @@ from openseal.interfaces.api.routes.documents import sealers
 from openseal.interfaces.api.routes.seals import PRIVATE, own_seal, receive
 from openseal.interfaces.web.console.layout import NavItem, Page, show
 from openseal.interfaces.web.console.session import Refused, SignedIn, form_user, run_as, signed_in
-from openseal.interfaces.web.previews import LONG_SIDE, PagePreview, preview_pages
+from openseal.interfaces.web.ofd_previews import OFD, blank_png, is_ofd, ofd_preview
+from openseal.interfaces.web.previews import LONG_SIDE, PagePreview, Preview, preview_pages
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,6 +69,7 @@ SEAL = Page("console/requests/seal.html", "Seal the approved document",
 PREVIEW_PAGES = 2  # pages shown on a request's page
 PREVIEW_LONG_SIDE = 900  # pixels: enough to place a seal, small enough to send
 MAX_PAGE = 10_000
+OFD_MEDIA_TYPE = "application/ofd"
 
 
 
@@ -179,13 +188,30 @@ def _detail(c: Context, p: Principal, request_id: str) -> dict[str, Any]:
                                       and current_status(found, now) == "pending"),
             "may_seal": found.requester_id == p.id
             and any(t.status == "unused" and t.expires_at > now for t in tickets),
-            "previews": {d.sha256: min(_page_count(c.documents.get(d.sha256)), PREVIEW_PAGES)
-                         for d in found.documents}}
+            **_previews([(d.sha256, c.documents.get(d.sha256)) for d in found.documents])}
+
+
+def _previews(documents: list[tuple[str, bytes | None]]) -> dict[str, Any]:
+    """``previews``: how many pages of each document to show (by SHA-256); ``outlines``:
+    those pages of an OFD document, not drawn (``ofd_previews``; a PDF has none)."""
+    previews, outlines = {}, {}
+    for sha256, data in documents:
+        shown = ofd_preview(data, 1, PREVIEW_PAGES).pages if data and is_ofd(data) else ()
+        previews[sha256] = len(shown) if shown else min(_page_count(data), PREVIEW_PAGES)
+        outlines[sha256] = shown
+    return {"previews": previews, "outlines": outlines}
+
+
+def _preview(data: bytes, first: int, count: int, long_side: int) -> Preview:
+    """``preview_pages`` of a PDF, the page outlines of an OFD file."""
+    if is_ofd(data):
+        return ofd_preview(data, first, count)
+    return preview_pages(data, first, count, long_side)
 
 
 def _page_count(data: bytes | None) -> int:
     """How many pages ``data`` has (0: none, or it cannot be read)."""
-    return preview_pages(data, 1, 1, 16).page_count if data else 0
+    return _preview(data, 1, 1, 16).page_count if data else 0
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
@@ -201,9 +227,12 @@ def page_png(request_id: str, sha256: str, number: int, user: SignedIn = Depends
     """Page ``number`` of a request's document as PNG (who may read the request)."""
     data = run_as(w, user, lambda c: _document(c, user.principal, request_id, sha256))
     shown = _page(data, number)
-    if shown.png is None:
+    png = shown.png
+    if png is None and shown.skipped == OFD:  # an OFD page: a white page of its shape
+        png = blank_png(shown, min(PREVIEW_LONG_SIDE, LONG_SIDE))
+    if png is None:
         raise Refused(_no_page(number))
-    return Response(shown.png, media_type="image/png", headers=PRIVATE)
+    return Response(png, media_type="image/png", headers=PRIVATE)
 
 
 def _document(c: Context, p: Principal, request_id: str, sha256: str) -> bytes:
@@ -218,7 +247,7 @@ def _no_page(number: int) -> NotFound:
 def _page(data: bytes, number: int) -> PagePreview:
     if not 1 <= number <= MAX_PAGE:
         raise Refused(_no_page(number))
-    preview = preview_pages(data, number, 1, min(PREVIEW_LONG_SIDE, LONG_SIDE))
+    preview = _preview(data, number, 1, min(PREVIEW_LONG_SIDE, LONG_SIDE))
     if not preview.pages:
         raise Refused(_no_page(number))
     return preview.pages[0]
@@ -297,8 +326,9 @@ def seal_form(request_id: str, request: Request, ticket: str = "", page: int = 1
 
 def _seal_values(done: Sealing, shown: PagePreview) -> dict[str, Any]:
     art = done.seal.artwork
+    ofd = is_ofd(done.document)
     return {"s": done, "shown": shown, "page_count": _page_count(done.document),
-            "templates": done.templates,
+            "templates": () if ofd else done.templates, "ofd": ofd,
             "seal_w": round(100 * art.width_mm / shown.width_mm, 3) if shown.width_mm else 20,
             "seal_h": round(100 * art.height_mm / shown.height_mm, 3) if shown.height_mm
             else 20}
@@ -332,15 +362,18 @@ async def seal_post(request_id: str, request: Request, ticket: str = Form(""),
     (its position, size and level) instead of all these."""
     p = user.principal
 
-    def run(c: Context) -> tuple[str, bytes]:
+    def run(c: Context) -> tuple[str, bytes, bool]:
         done = _sealing(c, p, request_id, ticket, named=bool(ticket))
+        if is_ofd(done.document):
+            return done.name, _seal_ofd(c, p, cache, done, page, fx, fy, x, y, keyword,
+                                        cross_page, template), True
         if template.strip():
             plan = template_steps(c.repos, p, template.strip()[:64])
             made = seal_with_template(c.repos, c.pki, c.keystore, c.clock, cache, plan,
                                       done.document, audit=c.audit, principal=p,
                                       ticket_id=done.ticket.id,
                                       qr_base=w.settings.certificate_url)
-            return done.name, made[-1].pdf
+            return done.name, made[-1].pdf, False
         number = _number(page, "page", 1, MAX_PAGE)
         word = keyword.strip()[:100] or None
         at = Placement(number) if word else _placement(done, number, fx, fy, x, y)
@@ -349,22 +382,61 @@ async def seal_post(request_id: str, request: Request, ticket: str = Form(""),
         sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, cache, done.seal.id,
                                done.document, how, audit=c.audit, principal=p,
                                ticket_id=done.ticket.id)
-        return done.name, sealed.pdf
+        return done.name, sealed.pdf, False
 
     refusal = Refusal("seal.use", target=f"request:{request_id}", org_id=p.org_id,
                       details={"ticket": ticket[:64], "page": page[:12]})
     try:
-        name, pdf = await run_in_threadpool(w.run, run, refusal, p.actor())
+        name, pdf, ofd = await run_in_threadpool(w.run, run, refusal, p.actor())
     except OpenSealError as exc:
         return await run_in_threadpool(_seal_again, request, request_id, ticket, page, user,
                                        w, exc)
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
-    filename = f"{stem}-sealed.pdf"
+    suffix = ".ofd" if ofd else ".pdf"
+    stem = name[:-4] if name.lower().endswith((".pdf", ".ofd")) else name
+    filename = f"{stem}-sealed{suffix}"
     ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_"
                          for ch in filename)
-    return Response(pdf, media_type="application/pdf", headers={
+    return Response(pdf, media_type=OFD_MEDIA_TYPE if ofd else "application/pdf", headers={
         **PRIVATE, "Content-Disposition":
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"})
+
+
+def _seal_ofd(c: Context, p: Principal, cache: SealerCache, done: Sealing, page: str,
+              fx: str, fy: str, x: str, y: str, keyword: str, cross_page: str,
+              template: str) -> bytes:
+    """The ticket's OFD document sealed (GB/T 38540, SM2) as the form says: the seal where
+    it was dropped on the page outline, at ``x``/``y`` mm or on ``keyword``; ``cross_page``
+    adds a riding seal over the right edge of every page. Templates are for PDFs."""
+    if template.strip():
+        refuse_pdf_only(["template"])
+    number = _number(page, "page", 1, MAX_PAGE)
+    word = keyword.strip()[:100] or None
+    if word:
+        stamps = ofd_stamps(keyword=word, cross_page=bool(cross_page))
+    else:
+        at = _ofd_placement(done, number, fx, fy, x, y)
+        stamps = ofd_stamps(page=number, x_mm=at.x_mm, y_mm=at.y_mm,
+                            cross_page=bool(cross_page))
+    sealed = seal_ofd_document(c.repos, c.pki, c.keystore, c.clock, cache, done.seal.id,
+                               done.document, OfdSealRequest(stamps), audit=c.audit,
+                               principal=p, ticket_id=done.ticket.id)
+    return sealed.pdf
+
+
+def _ofd_placement(done: Sealing, number: int, fx: str, fy: str, x: str, y: str
+                   ) -> Placement:
+    """``_placement`` on an OFD page outline: the seal's size is its ``.esl`` picture's,
+    whole millimetres (``core.seals.esl``)."""
+    if not (fx.strip() and fy.strip()):
+        return _placement(done, number, "", "", x, y)
+    shown = ofd_preview(done.document, number, 1)
+    if not shown.pages:
+        raise InvalidInput("POSITION_OFF_PAGE", f"文件没有第 {number} 页",
+                           f"The document has no page {number}", field="page")
+    art = done.seal.artwork
+    width, height = max(1, round(art.width_mm)), max(1, round(art.height_mm))
+    cx, cy = shown.pages[0].point_mm(_fraction(fx, "fx"), _fraction(fy, "fy"))
+    return Placement(number, round(cx - width / 2, 2), round(cy - height / 2, 2))
 
 
 def _seal_again(request: Request, request_id: str, ticket: str, page: str, user: SignedIn,

@@ -13,7 +13,9 @@ ITEM_STATUSES = (QUEUED, RUNNING, SEALED, ERROR)  # an item is "running" while c
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How every document of the job is sealed (as ``POST /documents/seal`` takes them)."""
+    """How every document of the job is sealed (as ``POST /documents/seal`` takes them).
+    A job of an SM2 seal seals OFD files: its ``level`` is ``GB/T 38540``, and ``size``,
+    ``reason`` and ``location`` (PDF only) are refused when it is created."""
 
     page: int = 1
     x: float | None = None
@@ -23,6 +25,11 @@ class BatchOptions:
     category: str | None = None
     reason: str | None = None
     location: str | None = None
+    keyword: str | None = None  # centre the seal on this text (PDF and OFD)
+    cross_page: bool = False  # also a riding seal (骑缝章) over ``pages`` at ``edge``
+    pages: str | None = None
+    edge: str = "right"
+    lock: bool = False  # OFD only: the seal locks the signature list
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

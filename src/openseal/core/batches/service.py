@@ -15,8 +15,9 @@ from openseal.core.clock import Clock
 from openseal.core.governance.approval_ports import DocumentStore
 from openseal.core.governance.authorize import authorize
 from openseal.core.records import SealRecord
+from openseal.core.signing.cross_page import cross_page
 from openseal.core.signing.ltv import checked_level
-from openseal.core.signing.service import refuse_sm2_for_pdf
+from openseal.core.signing.ofd_service import OFD_LEVEL, refuse_pdf_only
 from openseal.errors import Conflict, InvalidInput, NotFound
 
 MAX_FILES = 200
@@ -39,11 +40,10 @@ def create_batch(repos: BatchRepos, clock: Clock, store: DocumentStore, principa
     when it is sealed. Nothing is stored unless the whole job is accepted."""
     now = clock.now()
     authorize(repos, principal, "seals:use", seal, category=options.category, now=now)
-    refuse_sm2_for_pdf(seal)  # a batch seals PDFs
     if seal.status != "active":
         raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用",
                        f"Seal '{seal.name}' is not active")
-    options = replace(options, level=checked_level(options.level))
+    options = checked_options(seal, options)
     _check_count(len(files))
     contents = [(name, read()) for name, read in files]
     job = BatchJobRecord(str(uuid.uuid4()), seal.org_id, seal.id, principal.kind,
@@ -55,6 +55,23 @@ def create_batch(repos: BatchRepos, clock: Clock, store: DocumentStore, principa
         "seal": seal.id, "total": job.total, "options": options.to_json(),
         "documents": [i.input_sha256 for i in items]})
     return job
+
+
+def checked_options(seal: SealRecord, options: BatchOptions) -> BatchOptions:
+    """The job's options, checked for its seal: an SM2 seal seals OFD files (GB/T 38540;
+    its PDFs are refused one by one, SEAL_ALGORITHM_PDF), so the PDF-only options are
+    refused; ``lock`` needs an SM2 seal (its OFD files)."""
+    if options.cross_page:
+        cross_page(options.pages, options.edge)  # a bad range or edge: refused now
+    if seal.algorithm == "sm2":
+        given = {"level": options.level not in ("B-T", OFD_LEVEL), "size": options.size,
+                 "reason": options.reason, "location": options.location}
+        refuse_pdf_only([name for name, on in given.items() if on])
+        return replace(options, level=OFD_LEVEL)
+    if options.lock:
+        raise InvalidInput("LOCK_OFD_ONLY", "lock 只用于 OFD 文件（须用 SM2 印章）",
+                           "lock is for OFD files (sealed with an SM2 seal)", field="lock")
+    return replace(options, level=checked_level(options.level))
 
 
 def _check_count(count: int) -> None:

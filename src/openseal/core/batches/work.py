@@ -28,6 +28,14 @@ from openseal.core.clock import Clock
 from openseal.core.governance.approval_ports import DocumentStore
 from openseal.core.keys.model import KeyStore
 from openseal.core.pki.service import PkiService
+from openseal.core.signing.cross_page import cross_page
+from openseal.core.signing.ofd_service import (
+    OFD_LEVEL,
+    OfdSealRequest,
+    is_ofd_upload,
+    ofd_stamps,
+    seal_ofd_document,
+)
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
@@ -47,20 +55,38 @@ def claim_next(repos: BatchRepos, now: datetime, stale_before: datetime
 def seal_request(options: BatchOptions) -> SealRequest:
     """The placement and texts of the job's seal, from its options."""
     return SealRequest(Placement(options.page, options.x, options.y, options.size),
-                       options.reason, options.location)
+                       options.reason, options.location, keyword=options.keyword,
+                       cross_page=cross_page(options.pages, options.edge)
+                       if options.cross_page else None)
+
+
+def ofd_seal_request(options: BatchOptions) -> OfdSealRequest:
+    """Where the job's seal goes on an OFD file, from its options."""
+    return OfdSealRequest(ofd_stamps(page=options.page, x_mm=options.x, y_mm=options.y,
+                                     keyword=options.keyword, cross_page=options.cross_page,
+                                     pages=options.pages, edge=options.edge),
+                          lock=options.lock)
 
 
 def seal_one(repos: BatchRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
              cache: SealerCache, job: BatchJobRecord, pdf: bytes, principal: Principal, *,
-             audit: AuditRecorder) -> SealedDocument:
+             audit: AuditRecorder, file_name: str | None = None) -> SealedDocument:
     """Seal one document of the job as ``principal``: the job's options become the sealing
-    steps here. The seam for document templates: a job made from a template (an option
-    such as ``template_id``) would run the template's steps here instead (its seals and
-    placements, e.g. through core.templates.apply) and return the last SealedDocument."""
+    steps here. An OFD file (told by content, as ``POST /documents/seal`` does) is sealed
+    by ``seal_ofd_document`` (an SM2 seal; an ECDSA seal is refused SEAL_ALGORITHM_OFD),
+    a PDF by ``seal_document`` (an SM2 seal is refused SEAL_ALGORITHM_PDF). The seam for
+    document templates: a job made from a template (an option such as ``template_id``)
+    would run the template's steps here instead (its seals and placements, e.g. through
+    core.templates.apply) and return the last SealedDocument."""
     options = job.options
+    if is_ofd_upload(pdf, file_name):
+        return seal_ofd_document(repos, pki, keystore, clock, cache, job.seal_id, pdf,
+                                 ofd_seal_request(options), audit=audit,
+                                 principal=principal, category=options.category)
     return seal_document(repos, pki, keystore, clock, cache, job.seal_id, pdf,
                          seal_request(options), audit=audit, principal=principal,
-                         category=options.category, level=options.level)
+                         category=options.category,
+                         level=None if options.level == OFD_LEVEL else options.level)
 
 
 def seal_item(repos: BatchRepos, pki: PkiService, keystore: KeyStore, clock: Clock,
@@ -75,7 +101,8 @@ def seal_item(repos: BatchRepos, pki: PkiService, keystore: KeyStore, clock: Clo
                        "The job's input file is missing from the document store")
     principal = creator_principal(repos, clock, job)
     audit.actor = principal.actor()
-    done = seal_one(repos, pki, keystore, clock, cache, job, pdf, principal, audit=audit)
+    done = seal_one(repos, pki, keystore, clock, cache, job, pdf, principal, audit=audit,
+                    file_name=item.file_name)
     store.put(done.pdf)  # durable before the commit that names it
     outcome = ItemOutcome(SEALED, done.record.id, done.record.output_sha256)
     if not repos.finish_batch_item(item.id, claim, outcome, clock.now()):

@@ -1,4 +1,7 @@
-"""openseal batch: seal every PDF of a folder, with worker processes; resumable.
+"""openseal batch: seal every PDF and OFD file of a folder, with worker processes;
+resumable. A PDF is sealed with an ECDSA seal (PAdES), an OFD file with an SM2 seal
+(GB/T 38540); a file of the other kind is refused on its own (SEAL_ALGORITHM_PDF /
+SEAL_ALGORITHM_OFD), the others go on.
 
 The guarantee (see docs/batch.md): run the same command again after any crash, kill -9
 included, and every document is sealed exactly once, its output appears whole or not at
@@ -18,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,9 @@ import typer
 
 from openseal.bootstrap import Context, Wiring
 from openseal.core.seals.service import find_seal
+from openseal.core.signing.cross_page import cross_page
 from openseal.core.signing.ltv import checked_level
+from openseal.core.signing.ofd_service import OFD_LEVEL, refuse_pdf_only
 from openseal.core.templates.apply import refuse_mixing
 from openseal.core.templates.service import find_template
 from openseal.errors import Conflict, InvalidInput
@@ -40,6 +45,7 @@ from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.output import translated_errors
 
 GROUP_MAX = 32  # documents per transaction
+INPUT_SUFFIXES = (".pdf", ".ofd")  # what the batch seals (the kind is told by content)
 CSV_FIELDS = ("file", "status", "document_id", "sha256_in", "sha256_out", "error")
 
 
@@ -56,18 +62,31 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         x: float = typer.Option(None, help="mm from the page's left edge"),
         y: float = typer.Option(None, help="mm from the page's bottom edge"),
         level: str = typer.Option(None, "--level", help="PAdES level: B-T (default) | B-LT "
-                                                        "| B-LTA"),
+                                                        "| B-LTA (PDF only)"),
+        keyword: str = typer.Option(None, help="Centre the seal on this text, e.g. "
+                                               "甲方（盖章） (then --page/--x/--y are ignored)"),
+        cross: bool = typer.Option(False, "--cross-page", help="Also a cross-page seal "
+                                                                "(骑缝章) over the pages' edge"),
+        pages: str = typer.Option(None, help="Pages of the cross-page seal, e.g. 1-5 "
+                                             "(default: all)"),
+        edge: str = typer.Option("right", help="Edge of the cross-page seal: right or left"),
+        lock: bool = typer.Option(False, "--lock", help="OFD only (SM2 seal): the seal "
+                                  "protects the signature list, so no later signature can "
+                                  "be added"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Seal every *.pdf of IN_DIR into OUT_DIR (same names), as the trusted operator.
-        Resumable: run the same command again after an interruption; each document is
-        sealed once. Exit 0 when all are sealed, 1 when any failed."""
+        """Seal every *.pdf and *.ofd of IN_DIR into OUT_DIR (same names), as the trusted
+        operator: PDFs with an ECDSA seal, OFD files with an SM2 seal (a file of the other
+        kind is reported refused). Resumable: run the same command again after an
+        interruption; each document is sealed once. Exit 0 when all are sealed, 1 when any
+        failed."""
         with translated_errors(as_json):
-            _exclusive(seal, template, page, x, y, level)
+            placing = _Placing(keyword, cross, pages, edge, lock)
+            _exclusive(seal, template, page, x, y, level, placing)
             files = _inputs(in_dir, out_dir)
             w = wiring()
             w.require_schema()
-            base = w.run(lambda c: _base_task(c, seal, template, page, x, y, level))
+            base = w.run(lambda c: _base_task(c, seal, template, page, x, y, level, placing))
             journal = Journal(out_dir)
             with _folder_locks(journal):
                 recovered = settle(journal, lambda entry: _committed(w, entry))
@@ -88,30 +107,61 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         raise typer.Exit(1 if summary["failed"] else 0)
 
 
+@dataclass(frozen=True)
+class _Placing:
+    """The keyword, riding seal and lock options (PDF and OFD alike; --lock OFD only)."""
+    keyword: str | None
+    cross: bool
+    pages: str | None
+    edge: str
+    lock: bool
+
+    def given(self) -> list[str]:
+        on = {"--keyword": self.keyword is not None, "--cross-page": self.cross,
+              "--pages": self.pages is not None, "--edge": self.edge != "right",
+              "--lock": self.lock}
+        return [name for name, yes in on.items() if yes]
+
+
 def _exclusive(seal: str | None, template: str | None, page: int, x: float | None,
-               y: float | None, level: str | None) -> None:
+               y: float | None, level: str | None, placing: _Placing) -> None:
     """Either --seal (with its position and level) or --template, which says all that."""
     if template is None:
         if seal is None:
             raise InvalidInput("SEAL_REQUIRED", "请用 --seal 指定印章，或用 --template 指定模板",
                                "Give a seal (--seal) or a template (--template)",
                                field="seal")
+        if placing.cross:
+            cross_page(placing.pages, placing.edge)  # a bad range or edge: refused up front
         return
     given = {"--seal": seal is not None, "--page": page != 1, "--x": x is not None,
              "--y": y is not None, "--level": level is not None}
-    refuse_mixing([name for name, on in given.items() if on])
+    refuse_mixing([name for name, on in given.items() if on] + placing.given())
 
 
 def _base_task(c: Context, seal: str | None, template: str | None, page: int,
-               x: float | None, y: float | None, level: str | None) -> Task:
-    """The task every document gets (file names apart)."""
+               x: float | None, y: float | None, level: str | None, placing: _Placing
+               ) -> Task:
+    """The task every document gets (file names apart). An SM2 seal seals the OFD files
+    (its level is GB/T 38540: --level is refused); --lock needs an SM2 seal."""
     if template is not None:
         t = find_template(c.repos, template)
         return Task("", "", t.stamps[-1].seal_id, t.org_id, 1, None, None, t.level, t.id,
                     t.version)
     assert seal is not None
     found = find_seal(c.repos, seal)
-    return Task("", "", found.id, found.org_id, page, x, y, checked_level(level))
+    if found.algorithm == "sm2":
+        refuse_pdf_only(["--level"] if level is not None else [])
+        task_level = OFD_LEVEL
+    else:
+        if placing.lock:
+            raise InvalidInput("LOCK_OFD_ONLY", "--lock 只用于 OFD 文件（须用 SM2 印章）",
+                               "--lock is for OFD files (sealed with an SM2 seal)",
+                               field="lock")
+        task_level = checked_level(level)
+    return Task("", "", found.id, found.org_id, page, x, y, task_level,
+                keyword=placing.keyword, cross_page=placing.cross, pages=placing.pages,
+                edge=placing.edge, lock=placing.lock)
 
 
 def _committed(w: Wiring, entry: StagedOutput) -> bool:
@@ -147,7 +197,8 @@ def _inputs(in_dir: Path, out_dir: Path) -> list[Path]:
     if in_dir.resolve() == out_dir.resolve():
         raise InvalidInput("OUTPUT_DIR", "输出目录不能与输入目录相同",
                            "The output folder must differ from the input folder", field="out")
-    return sorted(p for p in in_dir.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+    return sorted(p for p in in_dir.iterdir() if p.is_file()
+                  and p.suffix.lower() in INPUT_SUFFIXES)
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """A worker of `openseal batch` sealing a group of documents in one transaction.
 
-Per group (documents of one seal and one set of options, no template), after the checks of
+Per group (documents of one seal and one set of options, no template; PDF and OFD files
+alike, each prepared by its own kind's ``prepare_*``), after the checks of
 ``batch_worker.precheck`` for each document:
 
   1. prepare each document (authorise, seal in memory: reads only); one that is refused
@@ -24,6 +25,7 @@ from typing import Any
 from openseal.bootstrap import Context
 from openseal.core.records import SealRecord
 from openseal.core.seals.service import find_seal
+from openseal.core.signing.ofd_service import prepare_ofd_seal
 from openseal.core.signing.service import (
     PreparedSeal,
     SealedDocument,
@@ -43,6 +45,8 @@ from openseal.interfaces.cli.batch_worker import (
     Task,
     crash,
     error_result,
+    ofd_request_of,
+    pdf_level,
     precheck,
     request_of,
     seal_pending,
@@ -124,11 +128,19 @@ def _seal_group(group: list[Pending], committing: list[bool]) -> dict[str, dict[
 
 
 def _prepared(c: Context, p: Pending, seal: SealRecord) -> PreparedSeal | None:
-    """Sealed in memory, or None when refused (it then gets its own transaction)."""
+    """Sealed in memory, or None when refused (it then gets its own transaction). An OFD
+    file (``p.ofd``) is prepared by ``prepare_ofd_seal``: the same authorisation, and
+    ``record_seal`` records it as any sealing."""
     try:
+        if p.ofd:
+            if p.task.template_id is not None:
+                return None  # refused (and audited) in its own transaction
+            return prepare_ofd_seal(c.repos, c.pki, c.keystore, c.clock, state.cache,
+                                    p.task.seal_id, p.pdf, ofd_request_of(p.task),
+                                    principal=operator(p.task.org_id), seal=seal)
         return prepare_seal(c.repos, c.pki, c.keystore, c.clock, state.cache, p.task.seal_id,
                             p.pdf, request_of(p.task), principal=operator(p.task.org_id),
-                            level=p.task.level, seal=seal)
+                            level=pdf_level(p.task), seal=seal)
     except OpenSealError:
         return None
 

@@ -2,7 +2,8 @@
 
 Everything lives in ``OUT_DIR/.openseal-batch/``:
 
-* ``<key>.pdf.part`` - a sealed output written and fsync'd BEFORE its transaction commits;
+* ``<key>.pdf.part`` - a sealed output (PDF or OFD) written and fsync'd BEFORE its
+  transaction commits;
 * ``<key>.json``     - the journal entry, written atomically AFTER the output is in place;
 * ``run.lock``       - held exclusively by the one batch command working on the folder;
 * ``workers.lock``   - held shared by its workers (an earlier run's orphans are waited for).
@@ -106,8 +107,9 @@ class Journal:
         """Half-written journal entries of a killed run (only with both locks held)."""
         for stray in self.dir.glob(".*.json.part"):
             stray.unlink(missing_ok=True)
-        for stray in self.out_dir.glob(".*.pdf.*.part"):  # an output half placed
-            stray.unlink(missing_ok=True)
+        for pattern in (".*.pdf.*.part", ".*.ofd.*.part"):  # an output half placed
+            for stray in self.out_dir.glob(pattern):
+                stray.unlink(missing_ok=True)
 
     def lock(self, name: str, shared: bool = False, wait: bool = True) -> IO[bytes] | None:
         """An flock on ``name`` (released when the file is closed or the process dies);

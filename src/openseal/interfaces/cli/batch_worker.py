@@ -27,6 +27,15 @@ from typing import IO, Any
 from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
+from openseal.core.signing.cross_page import cross_page
+from openseal.core.signing.ofd_service import (
+    OFD_LEVEL,
+    OfdSealRequest,
+    is_ofd_upload,
+    ofd_stamps,
+    refuse_pdf_only,
+    seal_ofd_document,
+)
 from openseal.core.signing.pdf import SealRequest
 from openseal.core.signing.placement import Placement
 from openseal.core.signing.service import SealedDocument, SealerCache, seal_document
@@ -52,11 +61,25 @@ class Task:
     level: str
     template_id: str | None = None  # then seal_id is its last stamp's seal
     template_version: int | None = None
+    keyword: str | None = None  # centre the seal on this text (PDF and OFD)
+    cross_page: bool = False  # also a riding seal (骑缝章) over ``pages`` at ``edge``
+    pages: str | None = None
+    edge: str = "right"
+    lock: bool = False  # OFD only: the seal locks the signature list
 
     def options(self) -> dict[str, Any]:
         """What makes a document's sealing this one (in its batch key and journal): a
-        changed template is another sealing, not work already done."""
-        base = {"page": self.page, "x": self.x, "y": self.y, "level": self.level}
+        changed template is another sealing, not work already done. The keyword, riding
+        seal and lock options appear only when given (so keys of plain batches stay as
+        they were)."""
+        base: dict[str, Any] = {"page": self.page, "x": self.x, "y": self.y,
+                                "level": self.level}
+        if self.keyword is not None:
+            base["keyword"] = self.keyword
+        if self.cross_page:
+            base.update(cross_page=True, pages=self.pages, edge=self.edge)
+        if self.lock:
+            base["lock"] = True
         if self.template_id is None:
             return base
         return {**base, "template": self.template_id,
@@ -89,7 +112,22 @@ def start(out_dir: str) -> None:
 
 
 def request_of(task: Task) -> SealRequest:
-    return SealRequest(Placement(task.page, task.x, task.y, None), None, None)
+    return SealRequest(Placement(task.page, task.x, task.y, None), None, None,
+                       keyword=task.keyword,
+                       cross_page=cross_page(task.pages, task.edge) if task.cross_page
+                       else None)
+
+
+def ofd_request_of(task: Task) -> OfdSealRequest:
+    return OfdSealRequest(ofd_stamps(page=task.page, x_mm=task.x, y_mm=task.y,
+                                     keyword=task.keyword, cross_page=task.cross_page,
+                                     pages=task.pages, edge=task.edge), lock=task.lock)
+
+
+def pdf_level(task: Task) -> str | None:
+    """The PAdES level for a PDF (none for a batch of an SM2 seal: its PDFs are refused
+    as such, SEAL_ALGORITHM_PDF, not for the level)."""
+    return None if task.level == OFD_LEVEL else task.level
 
 
 def crash(point: str, first: int | None = None) -> None:
@@ -147,6 +185,7 @@ class Pending:
     journal: Journal
     out: Path
     done: Callable[[str, str | None, str], dict[str, Any]]
+    ofd: bool = False  # an OFD file (told by content, as `openseal sign` does)
 
 
 def _process(task: Task) -> dict[str, Any]:
@@ -206,7 +245,8 @@ def precheck(task: Task) -> dict[str, Any] | Pending:
             return error_result(task, "OUTPUT_EXISTS", f"{out} exists and was not made by this "
                           "batch; it is not replaced", sha256_in=sha_in)
         return done("already", doc_id, sha_out)
-    return Pending(task, pdf, sha_in, key, journal, out, done)
+    return Pending(task, pdf, sha_in, key, journal, out, done,
+                   ofd=is_ofd_upload(pdf, infile.name))
 
 
 def _template_key(task: Task, sha_in: str) -> str:
@@ -249,22 +289,28 @@ def seal_pending(p: Pending) -> dict[str, Any]:
     """Step 4 for one document: its own transaction."""
     task, pdf, sha_in, key, journal, out, done = (p.task, p.pdf, p.sha_in, p.key, p.journal,
                                                   p.out, p.done)
-    request = request_of(task)
 
     def use_case(c: Context) -> SealedDocument:
-        if task.template_id is not None:
+        if p.ofd:
+            if task.template_id is not None:
+                refuse_pdf_only(["--template"])
+            sealed = seal_ofd_document(c.repos, c.pki, c.keystore, c.clock, state.cache,
+                                       task.seal_id, pdf, ofd_request_of(task),
+                                       audit=c.audit, principal=operator(task.org_id))
+        elif task.template_id is not None:
             sealed = _with_template(c, task, pdf)
         else:
             sealed = seal_document(c.repos, c.pki, c.keystore, c.clock, state.cache,
-                                   task.seal_id, pdf, request, audit=c.audit,
-                                   principal=operator(task.org_id), level=task.level)
+                                   task.seal_id, pdf, request_of(task), audit=c.audit,
+                                   principal=operator(task.org_id), level=pdf_level(task))
         journal.stage(key, sealed.pdf)  # durable BEFORE the commit
         crash("staged")
         return sealed
 
     refusal = Refusal("seal.use", target=f"seal:{task.seal_id}", org_id=task.org_id,
                       details={"input_sha256": sha_in, "file": Path(task.infile).name,
-                               "batch": True, "template": task.template_id})
+                               "batch": True, "template": task.template_id,
+                               **({"format": "OFD"} if p.ofd else {})})
     state.sealed += 1
     try:
         sealed = state.wiring.run(use_case, refusal)

@@ -1,5 +1,6 @@
-"""/api/v1 batch sealing jobs: upload up to 200 PDFs, get a job (202), follow its status,
-then fetch summary.csv and result.zip (the sealed PDFs). See docs/batch.md, "API jobs".
+"""/api/v1 batch sealing jobs: upload up to 200 PDFs (or OFD files, with an SM2 seal), get
+a job (202), follow its status, then fetch summary.csv and result.zip (the sealed files).
+See docs/batch.md, "API jobs".
 
 The caller must be allowed to use the seal when the job is created (403/404 otherwise, and
 nothing is stored); each document is then sealed as the caller, by the server's runner, so
@@ -63,16 +64,27 @@ async def create(
     category: str | None = Form(None, max_length=50, description="Document category"),
     reason: str | None = Form(None, max_length=200),
     location: str | None = Form(None, max_length=200),
+    keyword: str | None = Form(None, max_length=100, description="Centre the seal on this "
+                               "text, e.g. 甲方（盖章） (then page/x/y are ignored)"),
+    cross_page: bool = Form(False, description="Also a cross-page seal (骑缝章)"),
+    pages: str | None = Form(None, max_length=20, description="Pages of the cross-page "
+                             "seal, e.g. 1-5 (default: all)"),
+    edge: str = Form("right", max_length=5, description="Edge of the cross-page seal: "
+                     "right or left"),
+    lock: bool = Form(False, description="OFD only (SM2 seal): the seal locks the "
+                      "signature list"),
     p: Principal = Depends(caller), w: Wiring = Depends(wiring),
 ) -> BatchOut:
-    """Seal these PDFs with one of your seals, in the background (202 with the job).
+    """Seal these PDFs (ECDSA seal) or OFD files (SM2 seal) with one of your seals, in the
+    background (202 with the job); a file of the other kind is reported refused.
 
     Needs ``seals:use`` and a grant allowing direct use of the seal now (403 otherwise;
     nothing is stored). Each document is sealed as you, each spending one use of your grant;
     one that cannot be sealed (not a PDF, placement off the page, grant revoked meanwhile)
     is reported as an error on its item and the others go on."""
     uploads = [await receive(f, w.settings.max_upload_bytes) for f in files[:MAX_FILES + 1]]
-    options = BatchOptions(page, x, y, size, level, category, reason, location)
+    options = BatchOptions(page, x, y, size, level, category, reason, location, keyword,
+                           cross_page, pages, edge, lock)
 
     def run(c: Context) -> BatchOut:
         p.require("seals:use")

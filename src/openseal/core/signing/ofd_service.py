@@ -42,15 +42,13 @@ from openseal.core.accounts.principal import Principal
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.governance.approval_ports import ApprovalRepos
-from openseal.core.governance.authorize import authorize
-from openseal.core.governance.tickets import checked_ticket
 from openseal.core.keys.model import KeyStore
 from openseal.core.ofd.chain_ext import issuers_ext_data
 from openseal.core.ofd.ses import ExtData
 from openseal.core.ofd.sign import OfdStamp, seal_ofd_result
 from openseal.core.pki.service import PkiService
 from openseal.core.pki.tsa import TimestampAuthority
-from openseal.core.records import SealRecord, TicketRecord
+from openseal.core.records import SealRecord
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.approval import approval_ext_data
 from openseal.core.signing.inspect import token_serial
@@ -58,10 +56,12 @@ from openseal.core.signing.service import (
     PreparedSeal,
     SealedDocument,
     SealerCache,
+    active_seal,
+    authorised_use,
     record_seal,
 )
 from openseal.core.verification.ofd_report import looks_like_ofd
-from openseal.errors import Conflict, InvalidInput, Unavailable
+from openseal.errors import InvalidInput, Unavailable
 
 OFD_LEVEL = "GB/T 38540"
 """What ``PreparedSeal.level`` (and the audit entry's ``level``) says for an OFD seal."""
@@ -184,28 +184,16 @@ def prepare_ofd_seal(
     as ``prepare_seal`` does for a PDF; ``record_seal`` records it."""
     seal = seal if seal is not None and seal.id == seal_ref else find_seal(repos, seal_ref)
     digest = hashlib.sha256(data).hexdigest()
-    ticket: TicketRecord | None = None
-    permission = "seals:use" if ticket_id is None else "seals:request"
-    chain: dict[str, Any] | None = None
-    if ticket_id is None:
-        grant = authorize(repos, principal, "seals:use", seal, category=category,
-                          now=clock.now())
-    else:
-        ticket = checked_ticket(repos, principal, ticket_id, seal, digest, clock.now())
-        made = repos.get_use_request(ticket.request_id)
-        category = made.category if made else None
-        grant = authorize(repos, principal, "seals:request", seal, category=category,
-                          now=clock.now())
-        chain = dict(ticket.chain)
+    use = authorised_use(repos, principal, seal, digest, clock, category, ticket_id)
+    chain = dict(use.ticket.chain) if use.ticket is not None else None
     refuse_ecdsa_for_ofd(seal)
-    if seal.status != "active":
-        raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
-                       "not active")
+    active_seal(seal)
     sealer = ofd_sealer(cache, seal, pki, keystore)
     sealed, signature_id, page, stamp = sealer.seal(data, request, clock, chain)
-    return PreparedSeal(seal, principal, grant, permission, ticket, str(uuid.uuid4()), digest,
-                        sealed, signature_id, page, (), category, OFD_LEVEL,
-                        sealer.cert_serial, hashlib.sha256(sealed).hexdigest(), stamp)
+    return PreparedSeal(seal, principal, use.grant, use.permission, use.ticket,
+                        str(uuid.uuid4()), digest, sealed, signature_id, page, (),
+                        use.category, OFD_LEVEL, sealer.cert_serial,
+                        hashlib.sha256(sealed).hexdigest(), stamp)
 
 
 def is_ofd_upload(data: bytes, filename: str | None) -> bool:

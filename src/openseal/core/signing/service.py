@@ -153,20 +153,12 @@ def prepare_seal(
     level = checked_level(level)
     seal = seal if seal is not None and seal.id == seal_ref else find_seal(repos, seal_ref)
     digest = hashlib.sha256(pdf).hexdigest()
-    ticket, permission = None, "seals:use" if ticket_id is None else "seals:request"
-    if ticket_id is None:
-        grant = authorize(repos, principal, "seals:use", seal, category=category,
-                          now=clock.now())
-    else:
-        ticket = checked_ticket(repos, principal, ticket_id, seal, digest, clock.now())
-        category = _request_category(repos, ticket)
-        grant = authorize(repos, principal, "seals:request", seal, category=category,
-                          now=clock.now())
+    use = authorised_use(repos, principal, seal, digest, clock, category, ticket_id)
+    grant, ticket, permission, category = use.grant, use.ticket, use.permission, use.category
+    if ticket is not None:
         request = replace(request, approval=ticket.chain)
     refuse_sm2_for_pdf(seal)
-    if seal.status != "active":
-        raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
-                       "not active")
+    active_seal(seal)
     document_id = str(uuid.uuid4())
     if qr_base is not None:
         request = replace(request, qr_url=f"{qr_base.rstrip('/')}/v/{document_id}")
@@ -205,6 +197,38 @@ def record_seal(repos: ApprovalRepos, pki: PkiService, clock: Clock, prepared: P
         "warnings": list(p.warnings), "level": p.level,
         **(_approval_details(ticket) if ticket else {})})
     return SealedDocument(p.pdf, record)
+
+
+@dataclass(frozen=True)
+class AuthorisedUse:
+    """Who may seal, and by what: a grant for ``seals:use``, or a ticket (with the grant
+    for ``seals:request``) for exactly this document; the request's category with a ticket."""
+
+    grant: GrantRecord | None
+    ticket: TicketRecord | None
+    permission: str
+    category: str | None
+
+
+def authorised_use(repos: ApprovalRepos, principal: Principal, seal: SealRecord,
+                   digest: str, clock: Clock, category: str | None,
+                   ticket_id: str | None) -> AuthorisedUse:
+    """The one authorisation of a seal's use, for PDF and OFD alike (reads only)."""
+    if ticket_id is None:
+        grant = authorize(repos, principal, "seals:use", seal, category=category,
+                          now=clock.now())
+        return AuthorisedUse(grant, None, "seals:use", category)
+    ticket = checked_ticket(repos, principal, ticket_id, seal, digest, clock.now())
+    category = _request_category(repos, ticket)
+    grant = authorize(repos, principal, "seals:request", seal, category=category,
+                      now=clock.now())
+    return AuthorisedUse(grant, ticket, "seals:request", category)
+
+
+def active_seal(seal: SealRecord) -> None:
+    if seal.status != "active":
+        raise Conflict("SEAL_INACTIVE", f"印章「{seal.name}」已停用", f"Seal '{seal.name}' is "
+                       "not active")
 
 
 def _at_level(sealed: bytes, field_name: str, level: str, pki: PkiService) -> bytes:

@@ -340,7 +340,7 @@ def test_OFD_api_uses_the_instance_sm2_anchors(client: TestClient,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The seam: the instance's SM2 roots (``PkiService.sm2_anchors``) reach the verifier."""
     monkeypatch.setattr(verifying, "sm2_verification_anchors",
-                        lambda pki: own_certificates("v4signed"))
+                        lambda pki, repos=None: own_certificates("v4signed"))
     assert api(client, sample("v4signed"))["verdict"] == "VALID"
     changed = api(client, rezip(sample("v4signed"), changed_page))
     assert changed["verdict"] == "INVALID"

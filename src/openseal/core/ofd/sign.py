@@ -30,6 +30,7 @@ are from the page's bottom-left, OFD's from its top-left) and ``keyword.py``.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +40,7 @@ from openseal.core.gm import sm2
 from openseal.core.ofd import ses, writer
 from openseal.core.ofd import ses_der as der
 from openseal.core.ofd import stamp as st
-from openseal.core.ofd.certs import certificate_info
+from openseal.core.ofd.certs import CertificateInfo, certificate_info
 from openseal.core.ofd.keyword import find_keyword
 from openseal.core.ofd.package import (
     DocBody,
@@ -178,7 +179,7 @@ def _checked_seal(seal: bytes, signer_cert: bytes, signed_at: datetime) -> ses.E
         raise InvalidInput("SES_VERSION", f"只能用 GB/T 38540 v4 印章盖章，此印章为 v{es.version}",
                            f"Only GB/T 38540 v4 seals can seal, this one is v{es.version}",
                            field="seal")
-    if not ses.maker_signature_valid(es):
+    if not _maker_signed(seal):
         raise InvalidInput("SES_SEAL_SIGNATURE_INVALID", "电子印章的制章者签名无效",
                            "The seal maker's signature over the seal is invalid", field="seal")
     if not es.valid_from <= signed_at <= es.valid_until:
@@ -189,7 +190,7 @@ def _checked_seal(seal: bytes, signer_cert: bytes, signed_at: datetime) -> ses.E
         raise InvalidInput("SES_SIGNER_NOT_IN_SEAL", "签章人证书不在印章的授权证书列表中",
                            "The signer's certificate is not in the seal's certificate list",
                            field="signer_cert")
-    info = certificate_info(signer_cert)
+    info = _signer(signer_cert)
     if info is None or info.public_key is None:
         raise InvalidInput("CERT_UNREADABLE", "无法读取签章人证书",
                            "The signer's certificate cannot be read", field="signer_cert")
@@ -200,10 +201,23 @@ def _checked_seal(seal: bytes, signer_cert: bytes, signed_at: datetime) -> ses.E
     return es
 
 
+@functools.lru_cache(maxsize=64)
+def _maker_signed(seal: bytes) -> bool:
+    """Whether the seal maker's signature over ``seal`` verifies: once per seal, not once
+    per document (the same bytes always give the same answer)."""
+    return ses.maker_signature_valid(ses.read_seal(seal))
+
+
+@functools.lru_cache(maxsize=64)
+def _signer(signer_cert: bytes) -> CertificateInfo | None:
+    """The signer certificate, read once per certificate."""
+    return certificate_info(signer_cert)
+
+
 def _signature(tbs: bytes, signer_cert: bytes, sign: Sign) -> bytes:
     """``sign(tbs)`` as DER, checked with the certificate's key (a wrong key fails here)."""
     value = der.der_signature(bytes(sign(tbs)))
-    info = certificate_info(signer_cert)
+    info = _signer(signer_cert)
     if info is None or info.public_key is None or not sm2.verify(info.public_key, tbs, value):
         raise IntegrityViolation("SM2_SIGN_KEY_MISMATCH",
                                  "签名结果不能用签章人证书的公钥验证（签名密钥与证书不符）",

@@ -300,19 +300,16 @@ def page_bomb() -> bytes:
     return out.getvalue()
 
 
-def test_a_page_bomb_is_a_placeholder_and_quick(instance: TestInstance,
-                                                tmp_path: Path) -> None:
+def test_a_page_bomb_is_a_placeholder(instance: TestInstance, tmp_path: Path) -> None:
+    """The oversized page is never handed to PDFium (``skipped == TOO_LARGE``): that, not a
+    wall-clock bound (speed lives in benchmarks, not tests), is what keeps it quick."""
     sealed = instance.seal(page_bomb(), page=1)
-    started = time.monotonic()
     rendered = render_document(sealed)
-    assert time.monotonic() - started < 5
     assert rendered is not None
     first, second = rendered.pages
     assert first.png is not None and first.fields == ("OpenSeal1",)
     assert second.png is None and second.skipped == TOO_LARGE
-    started = time.monotonic()
     text = pdftotext(report_of(instance, sealed, "en"), tmp_path)
-    assert time.monotonic() - started < 10
     assert "page too large, not shown" in text
 
 

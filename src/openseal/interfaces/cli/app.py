@@ -17,6 +17,7 @@ from openseal.interfaces.cli import (
     approval_cmds,
     archive_cmds,
     audit_cmds,
+    backup_cmds,
     batch_cmds,
     client_cmds,
     demo_cmds,
@@ -86,6 +87,7 @@ archive_cmds.register(app, wiring)
 batch_cmds.register(app, wiring)
 template_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
+backup_cmds.register(app, wiring)
 
 
 def main() -> None:

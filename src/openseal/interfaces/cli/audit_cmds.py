@@ -20,6 +20,7 @@ from openseal.core.pki.profiles import AUDIT_LOG_EKU
 from openseal.errors import InvalidInput, NotFound
 from openseal.interfaces.cli.files import write_atomically
 from openseal.interfaces.cli.output import emit, lang, read_input, translated_errors
+from openseal.ops.audit_check import export_lines, verify_instance_log
 
 
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
@@ -42,7 +43,7 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
                as_json: bool = typer.Option(False, "--json")) -> None:
         """Write the log as JSON lines (events, then the signed checkpoints)."""
         with translated_errors(as_json):
-            lines = _ready(wiring).run(lambda c: _export_lines(c, first, last))
+            lines = _ready(wiring).run(lambda c: export_lines(c, first, last))
             write_atomically(out, "".join(line + "\n" for line in lines).encode())
             emit({"out": str(out), "lines": len(lines)}, as_json, lambda: typer.echo(str(out)))
 
@@ -83,12 +84,6 @@ def _ready(wiring: Callable[[], Wiring]) -> Wiring:
     return w
 
 
-def _export_lines(c: Context, first: int, last: int | None) -> list[str]:
-    events = [json.dumps(e.to_export() | {"entry_hash": h}, ensure_ascii=False, sort_keys=True)
-              for e, h in c.repos.list_audit(first=first, last=last)]
-    return events + [cp.document for cp in c.repos.list_checkpoints()]
-
-
 def _proof(w: Wiring, seq: int) -> dict[str, Any]:
     def latest(c: Context) -> tuple[list[str], str | None]:
         latest = c.repos.latest_checkpoint()
@@ -118,12 +113,8 @@ def _verify(wiring: Callable[[], Wiring], export_file: Path | None, roots: Path 
         events, checkpoints = read_export(read_input(export_file).decode().splitlines())
         return verify_log(events, checkpoints, load_pem_certificates(read_input(roots)),
                           kept=kept_cp, signer_eku=AUDIT_LOG_EKU)
-    w = _ready(wiring)
-    lines = w.run(lambda c: _export_lines(c, 0, None))
-    anchors = (load_pem_certificates(read_input(roots)) if roots
-               else w.run(lambda c: c.pki.trust_anchors()))
-    events, checkpoints = read_export(lines)
-    return verify_log(events, checkpoints, anchors, kept=kept_cp, signer_eku=AUDIT_LOG_EKU)
+    anchors = load_pem_certificates(read_input(roots)) if roots else None
+    return verify_instance_log(_ready(wiring), kept_cp, anchors)
 
 
 def _json(data: bytes) -> dict[str, Any]:

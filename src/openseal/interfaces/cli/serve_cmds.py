@@ -8,6 +8,7 @@ import typer
 
 from openseal.bootstrap import Wiring
 from openseal.interfaces.cli.output import lang, translated_errors
+from openseal.ops.backup import restore_not_checked, restore_pending
 
 
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
@@ -19,7 +20,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         import uvicorn
 
         with translated_errors(False):
-            wiring().require_schema()
+            w = wiring()
+            w.require_schema()
+            if restore_pending(w.settings.home):
+                raise restore_not_checked(w.settings.home)
         url = f"http://{host}:{port}"
         typer.echo(("OpenSeal 服务地址：" if lang() == "zh" else "OpenSeal listening on ")
                    + f"{url}  (API docs: {url}/docs)")

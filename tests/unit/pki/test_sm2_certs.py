@@ -34,12 +34,12 @@ from openseal.core.pki.sm2_certs import (
     sm2_root_certificate,
     sm2_seal_certificate,
 )
-from openseal.core.pki.sm2_chain import (
+from openseal.core.pki.sm2_chain import sm2_chain
+from openseal.core.pki.sm2_x509 import (
     certificate_signature_valid,
     crl_signature_valid,
     revoked_in,
     signed_part,
-    sm2_chain,
 )
 from openseal.errors import IntegrityViolation, InvalidInput
 from tests.support.tools import require_tool

@@ -14,7 +14,8 @@ from asn1crypto import x509
 
 from openseal.core.ofd.ses import maker_signature_valid, read_seal
 from openseal.core.pki.profiles import TEST_UNIT, CertificateRole
-from openseal.core.pki.sm2_chain import crl_signature_valid, load_crl, revoked_in, sm2_chain
+from openseal.core.pki.sm2_chain import sm2_chain
+from openseal.core.pki.sm2_x509 import crl_signature_valid, load_crl, revoked_in
 from openseal.core.records import CertificateRecord, SealRecord
 from openseal.core.seals.lifecycle import SealLifecycle
 from openseal.core.seals.service import SealOrder, create_seal
@@ -118,7 +119,7 @@ def test_an_ecdsa_seal_is_unchanged(instance: TestInstance) -> None:
     assert (seal.algorithm, seal.esl, seal.es_id) == ("ecdsa", None, None)
 
 
-@pytest.mark.parametrize(("algorithm", "words"), [("rsa", "not supported yet"),
+@pytest.mark.parametrize(("algorithm", "words"), [("rsa2", "Unknown seal algorithm"),
                                                    ("dsa", "Unknown seal algorithm")])
 def test_other_algorithms_are_refused(instance: TestInstance, algorithm: str,
                                       words: str) -> None:

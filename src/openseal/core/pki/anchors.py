@@ -24,7 +24,7 @@ from openseal.core.gm.keys import is_sm2
 from openseal.core.pki.issuance import certificate_from_der
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.pki.service import PkiService
-from openseal.core.pki.sm2_chain import certificate_signature_valid
+from openseal.core.pki.sm2_x509 import certificate_signature_valid
 from openseal.core.records import TrustAnchorRecord
 from openseal.errors import Conflict, InvalidInput, NotFound
 

@@ -13,12 +13,12 @@ CertID (issuer name hash, issuer key hash, serial). Answers:
 
 The response echoes the request's nonce, carries thisUpdate/nextUpdate, the responder
 certificate and (below a root) the CA's certificate, and is signed through
-``KeyStore.sign_raw``.
+``KeyStore.sign_raw``. The SM2 CAs are answered for alike; their CertIDs may also use SM3
+and their responses are SM2-signed (``sm2_ocsp``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,13 +27,21 @@ from asn1crypto import core, ocsp, x509
 
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
-from openseal.core.pki.crl import RevocationRepos, is_ca
+from openseal.core.pki.crl import RevocationRepos
 from openseal.core.pki.issuance import certificate_from_der
+from openseal.core.pki.profiles import CertificateRole
+from openseal.core.pki.sm2_ocsp import (
+    CERT_ID_HASHES,
+    SM2_CA_ROLES,
+    cert_id_hash,
+    sign_response,
+    signs_with_sm2,
+)
 from openseal.core.records import CertificateRecord
 
 MAX_CERT_IDS = 10
 NEXT_UPDATE = timedelta(hours=1)
-HASHES = ("sha1", "sha256", "sha384", "sha512")
+CA_ROLES = (CertificateRole.ROOT_CA, CertificateRole.ORG_CA, *SM2_CA_ROLES)
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ class OcspResponder:
             ca = self._repos.get_certificate(issued.issuer_id)
             if ca is not None and _names(cert_id, ca):
                 return ca
-        cas = [*self._repos.list_certificates("root-ca"), *self._repos.list_certificates("org-ca")]
+        cas = (ca for role in CA_ROLES for ca in self._repos.list_certificates(role.value))
         return next((ca for ca in cas if _names(cert_id, ca)), None)
 
     def _status(self, cert_id: ocsp.CertId, ca: CertificateRecord) -> ocsp.CertStatus:
@@ -108,8 +116,7 @@ class OcspResponder:
         if nonce is not None:
             data["response_extensions"] = [{"extn_id": "nonce", "critical": False,
                                             "extn_value": nonce["extn_value"].parsed}]
-        algorithm = self._keys.signature_algorithm(responder.key_id, "sha256")
-        signature = self._keys.sign_raw(responder.key_id, data.dump(), "sha256")
+        algorithm, signature = _signature(self._keys, responder.key_id, cert, data.dump())
         chain = [cert] if ca.issuer_id in (None, ca.id) else [cert, certificate_from_der(ca.der)]
         basic = ocsp.BasicOCSPResponse({
             "tbs_response_data": data, "signature_algorithm": {"algorithm": algorithm},
@@ -124,7 +131,7 @@ def _parse(der: bytes) -> ocsp.OCSPRequest | None:
         _ = request.native
         count = len(request["tbs_request"]["request_list"])
         for single in request["tbs_request"]["request_list"]:
-            if single["req_cert"]["hash_algorithm"]["algorithm"].native not in HASHES:
+            if single["req_cert"]["hash_algorithm"]["algorithm"].native not in CERT_ID_HASHES:
                 return None
     except Exception:  # noqa: BLE001 - any parse failure is the client's malformed request
         return None
@@ -133,14 +140,23 @@ def _parse(der: bytes) -> ocsp.OCSPRequest | None:
 
 def _names(cert_id: ocsp.CertId, ca: CertificateRecord) -> bool:
     """Whether the CertID's issuer hashes are those of ``ca`` (a CA certificate)."""
-    if not is_ca(ca):
+    if ca.role not in CA_ROLES:
         return False
     cert: x509.Certificate = certificate_from_der(ca.der)
     algorithm = cert_id["hash_algorithm"]["algorithm"].native
-    name_hash = hashlib.new(algorithm, cert.subject.dump()).digest()
-    key_hash = hashlib.new(algorithm, cert.public_key["public_key"].contents[1:]).digest()
+    name_hash = cert_id_hash(algorithm, cert.subject.dump())
+    key_hash = cert_id_hash(algorithm, cert.public_key["public_key"].contents[1:])
     return (cert_id["issuer_name_hash"].native == name_hash
             and cert_id["issuer_key_hash"].native == key_hash)
+
+
+def _signature(keystore: KeyStore, key_id: str, responder: x509.Certificate,
+               tbs: bytes) -> tuple[str, bytes]:
+    """(algorithm name, signature) of tbsResponseData: SM2-with-SM3 for an SM2 responder."""
+    if signs_with_sm2(responder):
+        return sign_response(keystore, key_id, responder, tbs)
+    return keystore.signature_algorithm(key_id, "sha256"), keystore.sign_raw(key_id, tbs,
+                                                                              "sha256")
 
 
 def _nonce(request: ocsp.OCSPRequest) -> ocsp.TBSRequestExtension | None:

@@ -21,6 +21,7 @@ from openseal.core.pki.ocsp import OcspResponder
 from openseal.core.pki.profiles import CertificateProfile, CertificateRole
 from openseal.core.pki.report_key import ReportKey, report_key
 from openseal.core.pki.sm2_hierarchy import Sm2Hierarchy
+from openseal.core.pki.sm2_ocsp import SM2_CA_ROLES
 from openseal.core.pki.tsa import TimestampAuthority, TsaIdentity
 from openseal.core.records import CertificateRecord, CrlRecord, InstanceRecord
 from openseal.errors import Conflict, NotFound
@@ -112,10 +113,12 @@ class PkiService:
 
     def issue_seal_certificate(
         self, org_ca_id: str, seal_name: str, org_name: str, uscc: str, base_url: str, *,
-        sandbox: bool = False,
+        sandbox: bool = False, algorithm: str = "ecdsa", key_prefix: str = "",
     ) -> CertificateRecord:
-        """A seal certificate from the organisation's CA; Conflict if the CA's side (test or
-        production) is not the seal's."""
+        """A seal certificate from the organisation's CA over a new ``algorithm`` key
+        ("ecdsa" or "rsa"; an SM2 CA issues SM2); Conflict if the CA's side (test or
+        production) is not the seal's. ``key_prefix`` starts the new key's id: "pkcs11:"
+        puts the key in the PKCS#11 token (``openseal.core.keys.stores``)."""
         org_ca = self._cert(org_ca_id)
         if self._under_test_root(org_ca) != sandbox:
             raise sandbox_mismatch(sandbox)
@@ -124,7 +127,8 @@ class PkiService:
                                                sandbox=sandbox)
         profile = profiles.seal_profile(seal_name, org_name, uscc, base_url,
                                         org_ca.org_id or "", sandbox=sandbox)
-        return self._issue(profile, org_ca, org_id=org_ca.org_id)
+        return self._issue(profile, org_ca, org_id=org_ca.org_id, algorithm=algorithm,
+                           key_prefix=key_prefix)
 
     def trust_anchors(self) -> list[x509.Certificate]:
         """The production root only: the test root is never a trust anchor. The SM2 root is
@@ -141,6 +145,17 @@ class PkiService:
         """The production SM2 root, once made: what OFD seal verifiers trust (never
         creates it; never the sandbox SM2 root)."""
         return [certificate_from_der(der) for der in self.sm2().anchors()]
+
+    def sm2_root_and_maker(self) -> tuple[x509.Certificate, x509.Certificate]:
+        """The production SM2 root and seal maker certificates, to publish (never creates
+        them): NotFound SM2_ROOT_NOT_MADE before the first SM2 seal."""
+        instance = self._instance()
+        if instance.sm2_root_cert_id is None or instance.sm2_maker_cert_id is None:
+            raise NotFound("SM2_ROOT_NOT_MADE",
+                           "尚无国密（SM2）根证书：它随第一枚 SM2 印章创建",
+                           "There is no SM2 root yet: it is made with the first SM2 seal")
+        return (certificate_from_der(self._cert(instance.sm2_root_cert_id).der),
+                certificate_from_der(self._cert(instance.sm2_maker_cert_id).der))
 
     def test_root(self) -> CertificateRecord:
         """The sandbox root CA, created on first use (its subject says TEST)."""
@@ -214,6 +229,13 @@ class PkiService:
         cas = [*self._repos.list_certificates("root-ca"), *self._repos.list_certificates("org-ca")]
         return [load_crl(self.crl(ca).der) for ca in cas]
 
+    def sm2_revocation_lists(self) -> list[bytes]:
+        """The current CRLs (DER, SM2-signed) of every SM2 CA the instance holds, production
+        and sandbox: what an OFD verifier checks our own SM2 certificates against, locally
+        (``sm2_x509.revoked_in``). Kept apart from ``revocation_lists`` (pyHanko's)."""
+        cas = [ca for role in SM2_CA_ROLES for ca in self._repos.list_certificates(role.value)]
+        return [self.crl(ca).der for ca in cas]
+
     def ocsp_respond(self, request_der: bytes) -> bytes:
         """RFC 6960: a DER OCSPResponse to a DER OCSPRequest (never raises on bad input)."""
         return OcspResponder(self._repos, self._keys, self._clock,
@@ -224,8 +246,11 @@ class PkiService:
         OCSP request ``OCSP_RENEW_BEFORE`` its end (and issued then for a CA made before
         OCSP existed): the only writes an OCSP request can cause."""
         current = self._repos.ocsp_responder(ca.id)
-        if current is not None and current.not_after - self._clock.now() > OCSP_RENEW_BEFORE:
-            return current
+        if current is not None and (current.not_after - self._clock.now() > OCSP_RENEW_BEFORE
+                                    or current.not_after >= ca.not_after):
+            return current  # (a newer one could not outlive the CA either)
+        if self.sm2().is_sm2_ca(ca):
+            return self.sm2().ocsp_responder(ca)
         subject = certificate_from_der(ca.der).subject.native
         return self._issue(profiles.ocsp_responder_profile(subject), ca, org_id=ca.org_id)
 
@@ -253,11 +278,12 @@ class PkiService:
         return record
 
     def _issue(
-        self, profile: CertificateProfile, issuer: CertificateRecord | None, org_id: str | None
+        self, profile: CertificateProfile, issuer: CertificateRecord | None, org_id: str | None,
+        algorithm: str = "ecdsa", key_prefix: str = "",
     ) -> CertificateRecord:
         cert_id = str(uuid.uuid4())
-        key_id = f"{profile.role.value}-{cert_id}"
-        public_key = self._keys.generate_key(key_id)
+        key_id = f"{key_prefix}{profile.role.value}-{cert_id}"
+        public_key = self._keys.generate_key(key_id, algorithm)
         if issuer is None:
             signer = Issuer(key_id, None)
         else:

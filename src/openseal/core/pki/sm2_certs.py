@@ -13,7 +13,9 @@ The profiles are those of ``profiles``/``issuance``:
 - seal certificate: end entity, cA false, keyUsage digitalSignature + nonRepudiation
   (critical), subject C, O = organisation, CN = seal name, organizationIdentifier = the
   unified social credit code (checked), OU for sandbox seals, CRL distribution point and OCSP
-  AIA taken as parameters.
+  AIA taken as parameters;
+- OCSP responder: end entity under a CA, keyUsage digitalSignature, extKeyUsage
+  id-kp-OCSPSigning (critical), id-pkix-ocsp-nocheck.
 
 Algorithms: signatureAlgorithm 1.2.156.10197.1.501 (SM2 with SM3) with parameters ABSENT
 (as OpenSSL 3 writes it, and as the ofdrw sample certificates carry it; the Hebei sample
@@ -50,7 +52,7 @@ from openseal.core.identity.uscc import validate_uscc
 from openseal.core.pki.crl import HOLD, REVOCATION_REASONS
 from openseal.core.pki.issuance import asn1_time, key_identifier
 from openseal.core.pki.profiles import SubjectInfo
-from openseal.core.pki.sm2_chain import (
+from openseal.core.pki.sm2_x509 import (
     crl_signature_valid,
     load_certificate,
     public_point,
@@ -157,6 +159,27 @@ def sm2_maker_certificate(subject: SubjectInfo, public64: bytes, issuer_cert: by
         _ext("key_usage", set(SEAL_KEY_USAGE), critical=True),
         _ext("key_identifier", key_identifier(spki)),
         _aki(issuer),
+    ]
+    return _issue(_name(subject), spki, issuer.subject, issuer.public_key, extensions, sign,
+                  not_before, not_after, serial)
+
+
+def sm2_ocsp_responder_certificate(subject: SubjectInfo, public64: bytes, issuer_cert: bytes,
+                                   sign: Sign, not_before: datetime, not_after: datetime,
+                                   serial: int | None = None) -> bytes:
+    """The DER of an SM2 CA's delegated OCSP responder certificate (RFC 6960 §4.2.2.2),
+    issued by that CA (``sign`` uses its key): cA false, keyUsage digitalSignature
+    (critical), extKeyUsage id-kp-OCSPSigning (critical) and id-pkix-ocsp-nocheck, as
+    ``issuance`` makes them for RSA/ECDSA CAs."""
+    issuer = _issuer(issuer_cert)
+    spki = sm2_public_key_info(public64)
+    extensions = [
+        _ext("basic_constraints", {"ca": False}, critical=True),
+        _ext("key_usage", {"digital_signature"}, critical=True),
+        _ext("key_identifier", key_identifier(spki)),
+        _aki(issuer),
+        _ext("extended_key_usage", ["ocsp_signing"], critical=True),
+        _ext("ocsp_no_check", None),
     ]
     return _issue(_name(subject), spki, issuer.subject, issuer.public_key, extensions, sign,
                   not_before, not_after, serial)
@@ -323,5 +346,5 @@ def _wrong_key() -> IntegrityViolation:
 
 __all__ = ["CA_KEY_USAGE", "SEAL_KEY_USAGE", "SERIAL_BITS", "Revoked", "Sign",
            "new_sm2_serial", "sm2_ca_certificate", "sm2_crl", "sm2_maker_certificate",
-           "sm2_public_key_info",
+           "sm2_ocsp_responder_certificate", "sm2_public_key_info",
            "sm2_root_certificate", "sm2_seal_certificate"]

@@ -1,10 +1,10 @@
-"""Checking SM2 certificates, CRLs and certificate paths (GB/T 38540 signers, our SM2 CAs).
+"""Building and checking SM2 certificate paths (GB/T 38540 signers, our SM2 CAs).
 
 ``cryptography`` and pyHanko's certvalidator cannot verify SM2, so this is a small RFC 5280
 §6 path validation of our own, limited to what SM2 seals need:
 
-- every signature is SM2-with-SM3 (1.2.156.10197.1.501, signer ID ``1234567812345678``)
-  over the ORIGINAL bytes of the tbsCertificate / tbsCertList (never a re-encoding);
+- every signature is SM2-with-SM3, checked by ``sm2_x509`` (which also parses certificates
+  and reads CRLs: ``revoked_in``);
 - the path is built by issuer/subject name, narrowed by AKI/SKI where both are present,
   with backtracking over several candidates of the same name;
 - every certificate must be valid at ``at``: a time the caller chooses (the signing time of a
@@ -23,11 +23,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from asn1crypto import crl as asn1_crl
-from asn1crypto import parser, x509
+from asn1crypto import x509
 
-from openseal.core.gm import keys, sm2
-from openseal.errors import IntegrityViolation, InvalidInput
+from openseal.core.pki.sm2_x509 import (
+    certificate_problem,
+    certificate_signature_valid,
+    crl_signature_valid,
+    load_certificate,
+    load_crl,
+    public_point,
+    require_aware,
+    revoked_in,
+    signed_part,
+    valid_at,
+    validity_of,
+)
+from openseal.errors import IntegrityViolation
 
 MAX_PATH = 8
 """The longest path tried (leaf, intermediates, anchor); a loop or a longer path fails."""
@@ -108,112 +119,11 @@ class Sm2ChainResult:
         return IntegrityViolation(self.code, self.zh, self.en, **self.details)
 
 
-# ---------------------------------------------------------------- parsing and signatures
-
-
 def _subject_of(der: bytes) -> str:
     try:
         return str(load_certificate(der).subject.human_friendly)
     except ValueError:
         return "?"
-
-
-def load_certificate(der: bytes) -> x509.Certificate:
-    """Parse ``der`` eagerly (a broken certificate fails here, raising ValueError)."""
-    try:
-        cert = x509.Certificate.load(der, strict=True)
-        _ = cert.native
-    except Exception as exc:  # asn1crypto raises ValueError, TypeError, KeyError ...
-        raise ValueError(f"not a DER X.509 certificate: {exc}") from exc
-    return cert
-
-
-def load_crl(der: bytes) -> asn1_crl.CertificateList:
-    try:
-        parsed = asn1_crl.CertificateList.load(der, strict=True)
-        _ = parsed.native
-    except Exception as exc:
-        raise ValueError(f"not a DER CRL: {exc}") from exc
-    return parsed
-
-
-def signed_part(der: bytes) -> bytes:
-    """The original bytes of the first element of a signed SEQUENCE (tbsCertificate,
-    tbsCertList), header included, exactly as they appear in ``der``."""
-    _, method, tag, _, contents, _ = parser.parse(der, strict=True)
-    if method != 1 or tag != 16:
-        raise ValueError("not a SEQUENCE")
-    _, method, tag, header, inner, _ = parser.parse(contents)
-    if method != 1 or tag != 16:
-        raise ValueError("the signed part is not a SEQUENCE")
-    return header + inner
-
-
-def public_point(cert: x509.Certificate) -> bytes | None:
-    """The 64-byte SM2 public key of ``cert`` (id-ecPublicKey on the SM2 curve, a point on
-    the curve), or None for any other key."""
-    try:
-        return keys.public_point(cert)
-    except InvalidInput:
-        return None
-
-
-def _is_sm2_algorithm(algorithm: object) -> bool:
-    """SignatureAlgorithm is SM2-with-SM3, parameters absent (or NULL, as some CAs write)."""
-    try:
-        oid = algorithm["algorithm"].dotted  # type: ignore[index]
-        params = algorithm["parameters"]  # type: ignore[index]
-    except (KeyError, TypeError, ValueError):
-        return False
-    return bool(oid == sm2.SM2_WITH_SM3_OID and params.contents in (None, b""))
-
-
-def _signature_problem(signed_der: bytes, outer_algorithm: object, inner_algorithm: object,
-                       signature: bytes, issuer: x509.Certificate) -> str | None:
-    """None when the SM2 signature holds, else the failure code."""
-    if not (_is_sm2_algorithm(outer_algorithm) and _is_sm2_algorithm(inner_algorithm)):
-        return "SM2_ALGORITHM"
-    if outer_algorithm.dump() != inner_algorithm.dump():  # type: ignore[attr-defined]
-        return "SM2_SIGNATURE_INVALID"  # RFC 5280 §4.1.1.2: the two must be identical
-    point = public_point(issuer)
-    if point is None:
-        return "SM2_SIGNATURE_INVALID"
-    try:
-        tbs = signed_part(signed_der)
-    except ValueError:
-        return "SM2_SIGNATURE_INVALID"
-    return None if sm2.verify(point, tbs, signature) else "SM2_SIGNATURE_INVALID"
-
-
-def _certificate_problem(cert_der: bytes, cert: x509.Certificate,
-                         issuer: x509.Certificate) -> str | None:
-    return _signature_problem(cert_der, cert["signature_algorithm"],
-                              cert["tbs_certificate"]["signature"],
-                              bytes(cert["signature_value"].native), issuer)
-
-
-def certificate_signature_valid(cert_der: bytes, issuer_cert_der: bytes) -> bool:
-    """Whether ``cert_der`` carries a valid SM2-with-SM3 signature by ``issuer_cert_der``'s
-    key, over the original bytes of its tbsCertificate. Names are not compared here."""
-    try:
-        cert = load_certificate(cert_der)
-        issuer = load_certificate(issuer_cert_der)
-    except ValueError:
-        return False
-    return _certificate_problem(cert_der, cert, issuer) is None
-
-
-def crl_signature_valid(crl_der: bytes, issuer_cert_der: bytes) -> bool:
-    """Whether ``crl_der`` carries a valid SM2-with-SM3 signature by ``issuer_cert_der``'s
-    key, over the original bytes of its tbsCertList. Names are not compared here."""
-    try:
-        parsed = load_crl(crl_der)
-        issuer = load_certificate(issuer_cert_der)
-    except ValueError:
-        return False
-    return _signature_problem(crl_der, parsed["signature_algorithm"],
-                              parsed["tbs_cert_list"]["signature"],
-                              bytes(parsed["signature"].native), issuer) is None
 
 
 # ---------------------------------------------------------------- path building
@@ -227,23 +137,6 @@ class _Cert:
     @property
     def name(self) -> str:
         return str(self.cert.subject.human_friendly)
-
-
-def _validity(cert: x509.Certificate) -> tuple[datetime, datetime]:
-    validity = cert["tbs_certificate"]["validity"]
-    return validity["not_before"].native, validity["not_after"].native
-
-
-def valid_at(cert: x509.Certificate, at: datetime) -> bool:
-    """notBefore <= at <= notAfter (RFC 5280 §4.1.2.5: both ends inclusive)."""
-    not_before, not_after = _validity(cert)
-    return bool(not_before <= at <= not_after)
-
-
-def _require_aware(at: datetime) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidInput("SM2_TIME_NAIVE", "校验时间必须带时区",
-                           "The validation time must carry a time zone", field="at")
 
 
 class _Search:
@@ -280,7 +173,7 @@ class _Search:
     def visit(self, path: tuple[_Cert, ...]) -> tuple[_Cert, ...] | None:
         c = path[-1]
         if not valid_at(c.cert, self.at):
-            not_before, not_after = _validity(c.cert)
+            not_before, not_after = validity_of(c.cert)
             self.fail(path, "SM2_NOT_VALID_AT_TIME", subject=c.name, at=self.at.isoformat(),
                       not_before=not_before.isoformat(), not_after=not_after.isoformat())
             return None
@@ -293,7 +186,7 @@ class _Search:
         if len(path) >= MAX_PATH:
             self.fail(path, "SM2_PATH_TOO_LONG", max=str(MAX_PATH))
             return None
-        if c.cert.self_issued and _certificate_problem(c.der, c.cert, c.cert) is None:
+        if c.cert.self_issued and certificate_problem(c.der, c.cert, c.cert) is None:
             # self-signed: a root, and not one of ours (a self-issued certificate of a key
             # rollover, signed by another key, goes on to its issuer)
             self.fail(path, "SM2_NO_TRUST_ANCHOR", subject=c.name)
@@ -329,7 +222,7 @@ class _Search:
         below = sum(1 for p in path[1:] if not p.cert.self_issued)
         if limit is not None and below > limit:  # §6.1.4 (l), (m)
             return "SM2_PATH_LENGTH", {}
-        problem = _certificate_problem(path[-1].der, path[-1].cert, cert)
+        problem = certificate_problem(path[-1].der, path[-1].cert, cert)
         if problem is not None:
             return problem, {}
         return None
@@ -351,7 +244,7 @@ def sm2_chain(cert_der: bytes, candidates: Sequence[bytes], anchors: Sequence[by
     ``candidates`` (intermediates; any order, extra ones ignored), everything judged at
     ``at``. An anchor is trusted as given (its own signature is not checked) but must itself
     be valid at ``at`` and, when it issues, be a CA."""
-    _require_aware(at)
+    require_aware(at)
     try:
         leaf = _Cert(bytes(cert_der), load_certificate(bytes(cert_der)))
     except ValueError:
@@ -368,71 +261,8 @@ def sm2_chain(cert_der: bytes, candidates: Sequence[bytes], anchors: Sequence[by
                           en.format(**details), about, details)
 
 
-# ---------------------------------------------------------------- revocation
-
-
-def revoked_in(cert_der: bytes, crl_der: bytes, issuer_cert_der: bytes,
-               at: datetime) -> bool | None:
-    """Whether ``crl_der`` says ``cert_der`` was revoked (or on hold) at ``at``.
-
-    True: listed with a revocation date (or an invalidity date) at or before ``at``.
-    False: the CRL speaks for ``at`` and does not list the certificate as revoked by then
-    (revoked only later also gives False: the caller decides whether a later key compromise
-    matters). None: this CRL cannot tell, because it is not the issuer's (names, SM2
-    signature, cRLSign), it expired before ``at`` (nextUpdate < at), it was issued after the
-    certificate expired and does not list it (RFC 5280 §3.3 lets it drop the entry), it is
-    a delta or scoped CRL (a critical extension), or something does not parse.
-    """
-    _require_aware(at)
-    try:
-        cert = load_certificate(cert_der)
-        issuer = load_certificate(issuer_cert_der)
-        parsed = load_crl(crl_der)
-    except ValueError:
-        return None
-    if not _crl_applies(cert, issuer, parsed, crl_der, issuer_cert_der, at):
-        return None
-    tbs = parsed["tbs_cert_list"]
-    for entry in tbs["revoked_certificates"]:
-        if entry["user_certificate"].native == cert.serial_number:
-            return _entry_says(entry, at)
-    if tbs["this_update"].native > _validity(cert)[1]:
-        return None
-    return False
-
-
-def _crl_applies(cert: x509.Certificate, issuer: x509.Certificate,
-                 parsed: asn1_crl.CertificateList, crl_der: bytes, issuer_cert_der: bytes,
-                 at: datetime) -> bool:
-    """The CRL is the issuer's, SM2-signed by it, complete, and not expired before ``at``."""
-    tbs = parsed["tbs_cert_list"]
-    if tbs["issuer"] != cert.issuer or issuer.subject != cert.issuer:
-        return False
-    usage = issuer.key_usage_value
-    if usage is not None and "crl_sign" not in usage.native:
-        return False
-    if not crl_signature_valid(crl_der, issuer_cert_der):
-        return False
-    if any(ext["critical"].native for ext in tbs["crl_extensions"]):
-        return False  # delta CRL indicator, issuing distribution point: not handled here
-    next_update = tbs["next_update"].native
-    return next_update is None or next_update >= at
-
-
-def _entry_says(entry: asn1_crl.RevokedCertificate, at: datetime) -> bool | None:
-    extensions = {e["extn_id"].native: e for e in entry["crl_entry_extensions"]}
-    if any(e["critical"].native for e in extensions.values()):
-        return None  # certificateIssuer (indirect CRL) and unknown ones
-    reason = extensions.get("crl_reason")
-    if reason is not None and reason["extn_value"].native == "remove_from_crl":
-        return False
-    when = entry["revocation_date"].native
-    invalidity = extensions.get("invalidity_date")
-    if invalidity is not None:
-        when = min(when, invalidity["extn_value"].native)
-    return bool(when <= at)
-
-
+# The checks of single certificates and CRLs moved to ``sm2_x509``; their names are also
+# re-exported here so callers that import them from ``sm2_chain`` keep working.
 __all__ = ["MAX_PATH", "Sm2ChainResult", "certificate_signature_valid", "crl_signature_valid",
            "load_certificate", "load_crl", "public_point", "revoked_in", "signed_part",
            "sm2_chain", "valid_at"]

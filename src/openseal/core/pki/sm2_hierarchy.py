@@ -15,9 +15,10 @@ The certificates are those of ``sm2_certs`` (keys in the KeyStore, signed throug
 roles (``CertificateRole.SM2_ROOT_CA``, ``SM2_ORG_CA``, ``SEAL_MAKER``) so that nothing which
 hands CAs to pyHanko (trust anchors, CRLs for PDF validation, OCSP) ever sees one. SM2 seal
 certificates have the role SEAL and go through the same lifecycle (revoke, suspend, renew);
-each carries the CRL URL of its own SM2 CA, ``/api/v1/pki/crl/{ca certificate id}.crl``.
-OCSP for SM2 certificates is not served (the responder answers "unauthorized"), so their
-certificates carry no OCSP URL.
+each carries the CRL URL of its own SM2 CA, ``/api/v1/pki/crl/{ca certificate id}.crl``, and
+the instance's OCSP URL (AIA), as ECDSA seal certificates do. Every SM2 CA gets its SM2 OCSP
+responder certificate when it is made (``ocsp_responder``; ``sm2_ocsp`` says how the
+responses are signed).
 
 A certificate never outlives its issuer: validity ends at the earlier of its own lifetime
 and the issuer's end (root key rollover is for later).
@@ -36,7 +37,7 @@ from openseal.core.keys.model import KeyStore
 from openseal.core.pki import profiles, sm2_certs
 from openseal.core.pki.issuance import BACKDATE
 from openseal.core.pki.profiles import TEST_UNIT, CertificateRole, SubjectInfo
-from openseal.core.pki.sm2_chain import load_certificate
+from openseal.core.pki.sm2_x509 import load_certificate
 from openseal.core.ports import Repositories
 from openseal.core.records import CertificateRecord, InstanceRecord
 from openseal.errors import Conflict
@@ -75,6 +76,7 @@ class Sm2Hierarchy:
         mark = " (测试，无法律效力)" if sandbox else ""
         root = self._issue_root(SubjectInfo(f"{name} SM2{test} Root CA{mark}", name,
                                             organizational_unit=unit))
+        self.ocsp_responder(root)
         maker = self._issue_maker(SubjectInfo(f"{name} SM2{test} Seal Maker (制章者)", name,
                                               organizational_unit=unit), root)
         if not self._repos.claim_sm2_hierarchy(sandbox, root.id, maker.id):
@@ -111,20 +113,34 @@ class Sm2Hierarchy:
         start, end = self._validity(profiles.ORG_CA_LIFETIME, root)
         der = sm2_certs.sm2_ca_certificate(subject, public, root.der, self._signer(root),
                                            start, end)
-        return self._store(CertificateRole.SM2_ORG_CA, key_id, der, root.id, org_id)
+        ca = self._store(CertificateRole.SM2_ORG_CA, key_id, der, root.id, org_id)
+        self.ocsp_responder(ca)
+        return ca
 
     def seal_certificate(self, ca: CertificateRecord, seal_name: str, org_name: str,
                          uscc: str, base_url: str, *, sandbox: bool) -> CertificateRecord:
         """An SM2 seal (signer) certificate from the organisation's SM2 CA ``ca``: the
         subject rules of the ECDSA seal certificates (C, O, CN = seal name, the credit
-        code, OU TEST / 测试 in the sandbox) and the CRL URL of ``ca``."""
+        code, OU TEST / 测试 in the sandbox), the CRL URL of ``ca`` and the OCSP URL."""
         subject = SubjectInfo(seal_name, org_name, uscc,
                               organizational_unit=TEST_UNIT if sandbox else None)
         key_id, public = self._new_key(CertificateRole.SEAL)
         start, end = self._validity(profiles.SEAL_LIFETIME, ca)
         der = sm2_certs.sm2_seal_certificate(subject, public, ca.der, self._signer(ca), start,
-                                             end, profiles.crl_url(base_url, ca.id), "")
+                                             end, profiles.crl_url(base_url, ca.id),
+                                             profiles.ocsp_url(base_url))
         return self._store(CertificateRole.SEAL, key_id, der, ca.id, ca.org_id)
+
+    def ocsp_responder(self, ca: CertificateRecord) -> CertificateRecord:
+        """A new SM2 OCSP responder certificate of the SM2 CA ``ca`` (role OCSP, issued by
+        ``ca``, 90 days and never beyond the CA): ``PkiService.ocsp_responder`` decides when
+        one is due."""
+        subject = profiles.ocsp_responder_profile(load_certificate(ca.der).subject.native)
+        key_id, public = self._new_key(CertificateRole.OCSP)
+        start, end = self._validity(profiles.OCSP_LIFETIME, ca)
+        der = sm2_certs.sm2_ocsp_responder_certificate(subject.subject, public, ca.der,
+                                                       self._signer(ca), start, end)
+        return self._store(CertificateRole.OCSP, key_id, der, ca.id, ca.org_id)
 
     def maker(self, sandbox: bool) -> tuple[bytes, Callable[[bytes], bytes]]:
         """The side's seal maker: its certificate (DER) and a signing call (SM2 with SM3,

@@ -1,5 +1,5 @@
-"""The platform's public PKI endpoints: trust anchors, the RFC 3161 timestamp service, CRLs
-(RFC 5280) and OCSP (RFC 6960).
+"""The platform's public PKI endpoints: trust anchors (also the SM2 root and seal maker of
+OFD seals), the RFC 3161 timestamp service, CRLs (RFC 5280) and OCSP (RFC 6960).
 
 The CRL and the OCSP GET form are addressed by URLs inside certificates and by RFC 6960 A.1;
 they are public protocol endpoints, not tenant-scoped API, so they are left out of the
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 from urllib.parse import unquote
 
 from asn1crypto import tsp
@@ -23,6 +24,7 @@ from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.pki.ocsp import rejection
 from openseal.errors import InvalidInput
 from openseal.interfaces.api.deps import anonymous, too_large, wiring
+from openseal.ops.metrics.protocols import count_ocsp
 
 router = APIRouter(tags=["pki"])
 MAX_TSA_REQUEST = 64 * 1024
@@ -40,6 +42,51 @@ def roots(w: Wiring = Depends(wiring)) -> Response:
     anchors = w.run(lambda c: c.pki.trust_anchors())
     return Response("".join(certificate_to_pem(a) for a in anchors),
                     media_type="application/x-pem-file")
+
+
+NO_SM2_ROOT = {"description": "SM2_ROOT_NOT_MADE: no SM2 seal was made yet"}
+SM2_PEM: dict[int | str, dict[str, Any]] = {
+    200: {"description": "PEM certificate", "content": {
+        "application/x-pem-file": {"schema": {"type": "string"}}}},
+    404: NO_SM2_ROOT}
+SM2_DER: dict[int | str, dict[str, Any]] = {
+    200: {"description": "DER certificate (RFC 2585)", "content": {
+        "application/pkix-cert": {"schema": {"type": "string", "format": "binary"}}}},
+    404: NO_SM2_ROOT}
+
+
+@router.get("/api/v1/pki/sm2-roots.pem", response_class=Response, responses=SM2_PEM)
+def sm2_roots(w: Wiring = Depends(wiring)) -> Response:
+    """The platform's SM2 root, what OFD (GB/T 38540) seals chain to (same as
+    `openseal ca export --sm2`); 404 SM2_ROOT_NOT_MADE before the first SM2 seal."""
+    return _sm2_certificate(w, maker=False, pem=True)
+
+
+@router.get("/api/v1/pki/sm2-root.cer", response_class=Response, responses=SM2_DER)
+def sm2_root_der(w: Wiring = Depends(wiring)) -> Response:
+    """The platform's SM2 root as DER (application/pkix-cert)."""
+    return _sm2_certificate(w, maker=False, pem=False)
+
+
+@router.get("/api/v1/pki/sm2-maker.pem", response_class=Response, responses=SM2_PEM)
+def sm2_maker(w: Wiring = Depends(wiring)) -> Response:
+    """The platform's seal maker (制章者) certificate, which signs every SES_Seal it makes
+    (it chains to the SM2 root)."""
+    return _sm2_certificate(w, maker=True, pem=True)
+
+
+@router.get("/api/v1/pki/sm2-maker.cer", response_class=Response, responses=SM2_DER)
+def sm2_maker_der(w: Wiring = Depends(wiring)) -> Response:
+    """The seal maker certificate as DER (application/pkix-cert)."""
+    return _sm2_certificate(w, maker=True, pem=False)
+
+
+def _sm2_certificate(w: Wiring, *, maker: bool, pem: bool) -> Response:
+    root, made_by = w.run(lambda c: c.pki.sm2_root_and_maker())
+    cert = made_by if maker else root
+    if pem:
+        return Response(certificate_to_pem(cert), media_type="application/x-pem-file")
+    return Response(cert.dump(), media_type="application/pkix-cert")
 
 
 @router.get("/api/v1/pki/anchors")
@@ -144,4 +191,5 @@ router.add_route("/api/v1/pki/ocsp/{encoded:path}", ocsp_get, methods=["GET"],
 
 
 def _ocsp_reply(der: bytes) -> Response:
+    count_ocsp(der)
     return Response(der, media_type=OCSP_REPLY, headers=NO_STORE)

@@ -182,14 +182,17 @@ def test_OFD_every_verifier_code_is_registered() -> None:
     from openseal.core.ofd.reasons import REASONS as OFD_REASONS
 
     for code in [*OFD_REASONS, *R.SM2_CHAIN_REASONS, R.MALFORMED_OFD,
-                 R.SES_TIMESTAMP_UNVERIFIED]:
+                 R.SES_TIMESTAMP_UNVERIFIED, R.SES_TIMESTAMP_INVALID, R.SES_TIMESTAMP_UNTRUSTED,
+                 R.SES_TIMESTAMP_UNSUPPORTED, R.REVOCATION_NOT_CHECKED]:
         level, zh, en = R.REASONS[code]
         assert zh and en and code in R.FAMILY, code
     # validity at the claimed signing time: INDETERMINATE in the report, never VALID
     assert R.severity("CERT_NOT_VALID_AT_SIGNING") == R.INDETERMINATE
 
 
-def test_OFD_timestamp_token_gives_its_time_unverified() -> None:
+def test_OFD_unsigned_timestamp_token_is_invalid_and_its_time_unused() -> None:
+    """A TSTInfo nobody signed: its genTime is readable (``gen_time``) but never reported
+    as the signature's timestamp time."""
     when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     info = tsp.TSTInfo({"version": 1, "policy": "1.2.3", "serial_number": 7, "gen_time": when,
                         "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
@@ -199,9 +202,10 @@ def test_OFD_timestamp_token_gives_its_time_unverified() -> None:
         "encap_content_info": {"content_type": "tst_info", "content": info}})}).dump()
     assert gen_time(token) == when and gen_time(b"junk") is None
     [check] = verify_ofd(sample("v4signed")).signatures
-    stamped = signature_report(replace(check, timestamp=token), ())
-    assert stamped.timestamp_time == when
-    assert "SES_TIMESTAMP_UNVERIFIED" in stamped.reasons and "NO_TIMESTAMP" not in stamped.reasons
+    stamped = signature_report(replace(check, timestamp=token))
+    assert stamped.timestamp_time is None and stamped.verdict == "INVALID"
+    assert "SES_TIMESTAMP_INVALID" in stamped.reasons and "NO_TIMESTAMP" not in stamped.reasons
+    assert "SES_TIMESTAMP_UNVERIFIED" not in stamped.reasons
 
 
 def bad_zip() -> bytes:

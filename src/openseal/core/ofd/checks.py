@@ -36,7 +36,7 @@ class _Findings:
             "seal_valid_at_signing": None, "seal_esl_matches": None, "seal": None,
             "signer_subject": "", "maker_subject": "", "signing_time": None,
             "signer_cert": None, "seal_certs": (), "picture": None, "timestamp": None,
-            "ext_datas": (),
+            "signature_value": None, "ext_datas": (),
         }
 
     def add(self, code: str, file: str | None = None, detail: str = "") -> None:
@@ -88,7 +88,7 @@ def verify_one(package: OfdPackage, item: Parsed, later: set[str], existed: set[
         reasons=tuple(found.reasons), status=status_of(found.reasons),
         signer_cert=values["signer_cert"], seal_certs=values["seal_certs"],
         picture=values["picture"], timestamp=values["timestamp"],
-        ext_datas=values["ext_datas"])
+        signature_value=values["signature_value"], ext_datas=values["ext_datas"])
 
 
 def _check_references(package: OfdPackage, sx: SignatureXml,
@@ -187,7 +187,7 @@ def _check_seal(package: OfdPackage, sx: SignatureXml, found: _Findings) -> None
     found.values.update(signing_time=sig.signed_at, signer_cert=sig.signer_cert,
                         seal_certs=(*sig.seal.signer_certs, sig.seal.maker_cert),
                         picture=sig.seal.picture.data, timestamp=sig.timestamp,
-                        ext_datas=sig.ext_datas)
+                        signature_value=sig.signature, ext_datas=sig.ext_datas)
     found.check("data_hash_ok", sig.data_hash == sm2.sm3(package.read(sx.path)),
                 "OFD_DATA_HASH_MISMATCH", sx.path)
     if normalise(sig.property_info or "") != sx.path:

@@ -80,7 +80,10 @@ class SignatureCheck:
     picture: bytes | None = field(default=None, repr=False)
     """The seal picture's bytes as stored in SES_Seal (see ``seal.picture_kind``)."""
     timestamp: bytes | None = field(default=None, repr=False)
-    """SES_Signature.timeStamp, the timestamp token, when present (not checked here)."""
+    """SES_Signature.timeStamp, the timestamp token, when present (not checked here: see
+    ``core.verification.ofd_timestamp``)."""
+    signature_value: bytes | None = field(default=None, repr=False)
+    """SES_Signature.signature, the signer's signature value: what the timestamp covers."""
     ext_datas: tuple[tuple[str, bool, bytes], ...] = field(default=(), repr=False)
     """TBS_Sign.extDatas (extnID, critical, extnValue): signed with TBS_Sign."""
 

@@ -23,8 +23,9 @@ INDETERMINATE, ``NO_SIGNATURES``).
 
 Trust: no chains are built here. ``status`` speaks about integrity (the file is intact and
 cryptographically consistent); ``trusted`` is always False. The product's report
-(``openseal.core.verification.verify_document``, ``ofd_report.py``) chains each signer's
-certificate (``SignatureCheck.signer_cert``) to the SM2 anchors it is given and maps the
+(``openseal.core.verification.verify_document``, ``ofd_report.py``) checks the timestamp
+token (``ofd_timestamp.py``), chains each signer's certificate (``SignatureCheck.signer_cert``)
+to the SM2 anchors it is given, checks its revocation (``ofd_revocation.py``) and maps the
 result onto the common report schema (docs/verify-json.md, "OFD").
 
 Files added: the package does not record which files existed when a signature was made, so

@@ -26,7 +26,7 @@ from openseal.core.aio import run_sync
 from openseal.core.verification import reasons as R
 from openseal.core.verification.byterange import unsigned_trailing_bytes
 from openseal.core.verification.long_term import long_term, trusted_when_made
-from openseal.core.verification.ofd_report import looks_like_ofd, verify_ofd_report
+from openseal.core.verification.ofd_report import OfdTrust, looks_like_ofd, verify_ofd_report
 from openseal.core.verification.pdf import (
     OpenedPdf,
     SigField,
@@ -67,21 +67,27 @@ def verify_document(data: bytes, trust_roots: list[x509.Certificate],
                     filename: str | None = None, policy: VerificationPolicy = DEFAULT_POLICY,
                     test_roots: Sequence[x509.Certificate] = (), now: datetime | None = None,
                     *, sm2_anchors: Sequence[bytes] = (),
-                    extra_signer_certs: Sequence[bytes] = ()) -> VerificationReport:
+                    extra_signer_certs: Sequence[bytes] = (),
+                    sm2_crls: Sequence[bytes] = ()) -> VerificationReport:
     """Verify a PDF or an OFD file, told apart by content, in one report schema.
 
     A PDF goes to ``verify_pdf`` (``trust_roots``, ``policy``, ``test_roots``, ``now``); an
     OFD package (a zip with OFD.xml) is checked by ``core.ofd.verify`` and mapped onto the
-    same report (``ofd_report``), its signers chained to ``sm2_anchors`` (DER SM2 roots) at
-    their signing time. Anything else is INDETERMINATE ``MALFORMED_PDF`` ("neither a readable
-    PDF nor an OFD file"). Never raises on bad input.
+    same report (``ofd_report``): its signers chained to ``sm2_anchors`` (DER SM2 roots) at
+    their signing time (a verified timestamp's, else the claimed one), their timestamp
+    tokens checked against ``trust_roots`` (where the instance TSA chains) with the CRLs of
+    ``policy``, their revocation against ``sm2_crls`` (DER CRLs of our SM2 CAs; others:
+    ``policy.revocation_mode``). Anything else is INDETERMINATE ``MALFORMED_PDF`` ("neither
+    a readable PDF nor an OFD file"). Never raises on bad input.
     """
     if document_format(data) == "OFD":
         at = None if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
         base = VerificationReport(verdict=INDETERMINATE, file=filename,
                                   sha256=hashlib.sha256(data).hexdigest(),
                                   validation_time=at or datetime.now(UTC), as_of=at is not None)
-        report = verify_ofd_report(data, base, sm2_anchors, extra_signer_certs)
+        trust = OfdTrust(tuple(bytes(a) for a in sm2_anchors), tuple(trust_roots), policy,
+                         tuple(bytes(c) for c in sm2_crls), at)
+        report = verify_ofd_report(data, base, trust, extra_signer_certs)
         if report is not None:
             return report
     return verify_pdf(data, trust_roots, filename=filename, policy=policy,

@@ -5,13 +5,19 @@ One report schema for PDF and OFD (docs/verify-json.md, "OFD"). Per signature:
 - ``field``: the signature's ID in Signatures.xml; ``seal_name``: the seal's name (SES_Seal);
   ``organization`` / ``signer``: O and CN of the signer's certificate;
 - ``signing_time``: TBS_Sign.timeInfo (Type="Seal") or SignatureDateTime (Type="Sign"), only
-  claimed; ``timestamp_time``: genTime of the timeStamp token when there is one (its own
-  signature is not checked: ``SES_TIMESTAMP_UNVERIFIED``);
+  claimed; ``timestamp_time``: genTime of the timeStamp token, only when the token verified
+  and its TSA is trusted (``ofd_timestamp``): that time is then the signing time everything
+  is judged at (certificate and seal validity, the path, revocation). A token that does not
+  match the signature or is broken: ``SES_TIMESTAMP_INVALID``; from a TSA not trusted:
+  ``SES_TIMESTAMP_UNTRUSTED``; no token: ``NO_TIMESTAMP`` (the claimed time is used);
 - ``intact``: every Reference matches and dataHash = SM3(Signature.xml); ``valid``: the
   signer's SM2 signature and the seal maker's signature verify; ``trusted``: the signer's
   certificate chains (``sm2_chain``, judged at the signing time) to one of the SM2 anchors
   given, through the seal's certificates and the issuers an OpenSeal seal lists
   (``core.ofd.chain_ext``); none given: ``SM2_NO_TRUST_ANCHOR``;
+- ``revoked``: every certificate of that path below the anchor against the SM2 CRLs given
+  (``ofd_revocation``): ``REVOKED``, ``REVOKED_AFTER_TIMESTAMP``, ``REVOCATION_UNAVAILABLE``
+  for our own CAs, ``REVOCATION_NOT_CHECKED`` (soft-fail) for others;
 - ``approval``: the approval chain (an ExtData of TBS_Sign, see core.signing.approval) of a
   seal applied with a ticket, only when the signature is intact and valid;
   ``document_matches`` is null (the file as approved cannot be rebuilt from the package);
@@ -27,8 +33,8 @@ expired certificate or seal at the claimed signing time is INDETERMINATE, not IN
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import cms, x509
@@ -39,6 +45,9 @@ from openseal.core.ofd.verify import verify_ofd
 from openseal.core.pki.sm2_chain import sm2_chain
 from openseal.core.signing.approval import read_approval_ext
 from openseal.core.verification import reasons as R
+from openseal.core.verification.ofd_revocation import NOT_CHECKED, check_revocation
+from openseal.core.verification.ofd_timestamp import TimestampCheck, check_timestamp, times_at
+from openseal.core.verification.policy import DEFAULT_POLICY, VerificationPolicy
 from openseal.core.verification.report import OfdExtras, SignatureReport, VerificationReport
 from openseal.errors import InvalidInput
 
@@ -52,18 +61,37 @@ def looks_like_ofd(data: bytes) -> bool:
     return b"PK\x05\x06" in data and b"%PDF-" not in data[:1024]
 
 
-def verify_ofd_report(data: bytes, base: VerificationReport, sm2_anchors: Sequence[bytes] = (),
+@dataclass(frozen=True)
+class OfdTrust:
+    """What an OFD verification trusts and knows, all supplied locally (nothing is fetched)."""
+
+    sm2_anchors: tuple[bytes, ...] = ()
+    """SM2 roots (DER) the signers are chained to."""
+    tsa_roots: tuple[x509.Certificate, ...] = ()
+    """Roots the timestamp authorities are chained to (the PDF trust roots: the instance
+    TSA's certificate is issued by the instance root)."""
+    policy: VerificationPolicy = DEFAULT_POLICY
+    """The TSA certificates' CRLs, and ``revocation_mode`` for signers outside our SM2 CAs."""
+    sm2_crls: tuple[bytes, ...] = ()
+    """CRLs (DER) of our SM2 CAs (``PkiService.sm2_revocation_lists``)."""
+    at: datetime | None = None
+    """The validation time (None: now)."""
+
+
+def verify_ofd_report(data: bytes, base: VerificationReport, trust: OfdTrust = OfdTrust(),
                       extra_signer_certs: Sequence[bytes] = ()) -> VerificationReport | None:
     """The report for the OFD file ``data``; None when ``data`` is no OFD package at all.
 
-    ``sm2_anchors`` (DER certificates) are the SM2 roots trusted; they and
+    ``trust.sm2_anchors`` (DER certificates) are the SM2 roots trusted; they and
     ``extra_signer_certs`` are also the certificates a plain signature (Type="Sign", which
     carries none) is checked with.
     """
-    anchors = tuple(bytes(a) for a in sm2_anchors)
+    anchors = trust.sm2_anchors
+    if trust.at is None:
+        trust = replace(trust, at=base.validation_time)
     try:
         result = verify_ofd(data, extra_signer_certs=(*extra_signer_certs, *anchors))
-        signatures = tuple(signature_report(c, anchors) for c in result.signatures)
+        signatures = tuple(signature_report(c, trust) for c in result.signatures)
     except InvalidInput as exc:
         if exc.code in NOT_OFD:
             return None
@@ -85,17 +113,26 @@ def verify_ofd_report(data: bytes, base: VerificationReport, sm2_anchors: Sequen
                    details=details, format=OFD)
 
 
-def signature_report(check: SignatureCheck, anchors: tuple[bytes, ...]) -> SignatureReport:
+def signature_report(check: SignatureCheck, trust: OfdTrust = OfdTrust()) -> SignatureReport:
+    """One signature in the common report (see the module docstring)."""
+    stamp = _timestamp(check, trust)
+    proven = stamp.gen_time if stamp is not None and stamp.trusted else None
     codes = [r.code for r in check.reasons]
-    trusted, anchor, chain_code = _trust(check, anchors)
+    if proven is not None:  # the trusted time replaces the claimed one
+        codes = [c for c in codes if c not in TIME_CODES] + times_at(check, proven)
+    trusted, anchor, chain_code, path = _trust(check, trust.sm2_anchors,
+                                               proven or check.signing_time)
     if chain_code is not None:
         codes.append(chain_code)
-    stamp_time = None
-    if check.timestamp is not None:
-        stamp_time = gen_time(check.timestamp)
-        codes.append(R.SES_TIMESTAMP_UNVERIFIED)
-    else:
+    if stamp is None:
         codes.append(R.NO_TIMESTAMP)
+    elif stamp.code is not None:
+        codes.append(stamp.code)
+    revocation = NOT_CHECKED
+    if trusted:
+        revocation = check_revocation(path, trust.sm2_crls, trust.at or datetime.now(UTC),
+                                      proven, trust.policy.revocation_mode)
+    codes += revocation.codes
     intact, valid = _intact(check), _valid(check)
     merged = R.merge(codes)
     verdict = R.verdict_of(merged)
@@ -111,10 +148,22 @@ def signature_report(check: SignatureCheck, anchors: tuple[bytes, ...]) -> Signa
     return SignatureReport(
         field=check.id, verdict=verdict, reasons=merged, signer=common_name,
         organization=organization, seal_name=check.seal.name if check.seal else None,
-        signing_time=check.signing_time, timestamp_time=stamp_time, intact=intact,
-        valid=valid, trusted=trusted, revoked=None, coverage="REFERENCED_FILES",
+        signing_time=check.signing_time, timestamp_time=proven, intact=intact,
+        valid=valid, trusted=trusted, revoked=revocation.revoked, coverage="REFERENCED_FILES",
         modification="FILES_ADDED" if check.files_added else "NONE", pades_level=None,
-        anchor=anchor, ofd=_extras(check), approval=approval)
+        anchor=anchor, ofd=_extras(check, stamp), approval=approval)
+
+
+TIME_CODES = frozenset({"CERT_NOT_VALID_AT_SIGNING", "SEAL_NOT_VALID_AT_SIGNING",
+                        "SIGNING_TIME_UNKNOWN"})
+"""The codes about the claimed signing time, judged again at a trusted timestamp's."""
+
+
+def _timestamp(check: SignatureCheck, trust: OfdTrust) -> TimestampCheck | None:
+    if check.timestamp is None:
+        return None
+    return check_timestamp(check.timestamp, check.signature_value or b"",
+                           list(trust.tsa_roots), trust.policy, trust.at)
 
 
 def _intact(check: SignatureCheck) -> bool | None:
@@ -137,22 +186,23 @@ def _valid(check: SignatureCheck) -> bool | None:
     return True if all(p is True for p in parts) else None
 
 
-def _trust(check: SignatureCheck, anchors: tuple[bytes, ...]
-           ) -> tuple[bool | None, str | None, str | None]:
-    """(trusted, the anchor's CN, the code when not trusted)."""
+def _trust(check: SignatureCheck, anchors: tuple[bytes, ...], when: datetime | None
+           ) -> tuple[bool | None, str | None, str | None, tuple[bytes, ...]]:
+    """(trusted, the anchor's CN, the code when not trusted, the path when trusted), the
+    path judged at ``when`` (the trusted timestamp's time, else the claimed signing time)."""
     if not anchors:
-        return False, None, R.SM2_NO_TRUST_ANCHOR
-    if check.signer_cert is None or check.signing_time is None:
-        return None, None, None  # the signature's own codes say why
+        return False, None, R.SM2_NO_TRUST_ANCHOR, ()
+    if check.signer_cert is None or when is None:
+        return None, None, None, ()  # the signature's own codes say why
     try:
         candidates = (*check.seal_certs, *read_issuers(check.ext_datas))
-        found = sm2_chain(check.signer_cert, candidates, anchors, check.signing_time)
+        found = sm2_chain(check.signer_cert, candidates, anchors, when)
     except Exception:  # noqa: BLE001 - a certificate from the file: never a crash
-        return None, None, None  # not trusted; signature_report keeps it from VALID
+        return None, None, None, ()  # not trusted; signature_report keeps it from VALID
     if found.ok:
-        return True, subject_names(found.path[-1])[1], None
+        return True, subject_names(found.path[-1])[1], None, found.path
     code = found.code if found.code in R.SM2_CHAIN_REASONS else R.SM2_NO_TRUST_ANCHOR
-    return False, None, code
+    return False, None, code, ()
 
 
 def subject_names(der: bytes | None) -> tuple[str | None, str | None]:
@@ -174,8 +224,8 @@ def subject_names(der: bytes | None) -> tuple[str | None, str | None]:
 
 
 def gen_time(token: bytes) -> datetime | None:
-    """genTime of an RFC 3161 timestamp token (CMS SignedData over a TSTInfo); None if the
-    token cannot be read."""
+    """genTime of an RFC 3161 timestamp token (CMS SignedData over a TSTInfo) as written,
+    NOT verified (``ofd_timestamp.check_timestamp`` does that); None if it cannot be read."""
     try:
         signed = cms.ContentInfo.load(token)["content"]
         info = signed["encap_content_info"]["content"].parsed
@@ -185,7 +235,7 @@ def gen_time(token: bytes) -> datetime | None:
     return when if isinstance(when, datetime) else None
 
 
-def _extras(check: SignatureCheck) -> OfdExtras:
+def _extras(check: SignatureCheck, stamp: TimestampCheck | None) -> OfdExtras:
     seal: dict[str, Any] | None = None
     if check.seal is not None:
         s = check.seal
@@ -199,6 +249,10 @@ def _extras(check: SignatureCheck) -> OfdExtras:
                        if r.status != "ok")
     details = tuple({"code": r.code, "file": r.file, "detail": r.detail or None}
                     for r in check.reasons)
+    if stamp is not None and stamp.code is not None:  # what the token said, not relied on
+        said = f"genTime {stamp.claimed_time.isoformat()}; " if stamp.claimed_time else ""
+        tsa = f"TSA {stamp.tsa}; " if stamp.tsa else ""
+        details += ({"code": stamp.code, "file": None, "detail": f"{said}{tsa}{stamp.detail}"},)
     return OfdExtras(signature_type=check.type, provider=check.provider, seal=seal,
                      stamps=stamps, references=references, files_added=check.files_added,
                      details=details, picture=check.picture)

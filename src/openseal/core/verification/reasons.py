@@ -120,6 +120,11 @@ REASONS: Final[dict[str, tuple[str, str, str]]] = {
 MALFORMED_OFD: Final = "MALFORMED_OFD"
 SM2_NO_TRUST_ANCHOR: Final = "SM2_NO_TRUST_ANCHOR"
 SES_TIMESTAMP_UNVERIFIED: Final = "SES_TIMESTAMP_UNVERIFIED"
+"""No longer given (every token is checked now); kept so that older reports still read."""
+SES_TIMESTAMP_INVALID: Final = "SES_TIMESTAMP_INVALID"
+SES_TIMESTAMP_UNTRUSTED: Final = "SES_TIMESTAMP_UNTRUSTED"
+SES_TIMESTAMP_UNSUPPORTED: Final = "SES_TIMESTAMP_UNSUPPORTED"
+REVOCATION_NOT_CHECKED: Final = "REVOCATION_NOT_CHECKED"
 OFD_REFERENCE_CHANGED: Final = "OFD_REFERENCE_CHANGED"
 OFD_REFERENCE_MISSING: Final = "OFD_REFERENCE_MISSING"
 OFD_DATA_HASH_MISMATCH: Final = "OFD_DATA_HASH_MISMATCH"
@@ -180,6 +185,30 @@ REASONS.update({
                                "The electronic signature carries a timestamp, but the "
                                "timestamp's own signature is not checked: its time is for "
                                "information only"),
+    SES_TIMESTAMP_INVALID: (INVALID, "时间戳与签名值不符或时间戳签名无效（时间戳无法解析、"
+                            "不是对本签名值的时间戳，或已被篡改）",
+                            "The timestamp does not match the signature value or its own "
+                            "signature is invalid (unreadable, not a timestamp of this "
+                            "signature, or altered)"),
+    SES_TIMESTAMP_UNTRUSTED: (WARNING, "时间戳本身完好，但其时间戳服务机构不受信任"
+                              "（不能链接到受信任的根证书，或证书不是时间戳专用证书）：其时间不予"
+                              "采信，签章按签章人自述的时间判断，如同没有时间戳",
+                              "The timestamp is intact, but its authority is not trusted (it "
+                              "does not chain to a trusted root, or its certificate is not a "
+                              "timestamping certificate): its time is not relied on, and the "
+                              "signature is judged at the signer's claimed time, as without "
+                              "a timestamp"),
+    SES_TIMESTAMP_UNSUPPORTED: (WARNING, "时间戳使用了暂不支持验证的算法（如 SM2 签名的"
+                                "时间戳）：其时间不予采信，签章按签章人自述的时间判断",
+                                "The timestamp is signed with an algorithm that cannot be "
+                                "checked yet (such as an SM2-signed timestamp): its time is "
+                                "not relied on, and the signature is judged at the signer's "
+                                "claimed time"),
+    REVOCATION_NOT_CHECKED: (WARNING, "签章人证书不是本平台签发的，本地没有其吊销信息（不会联网"
+                             "获取），未检查吊销状态（软失败策略）",
+                             "The signer's certificate was not issued by this platform and no "
+                             "revocation data for it is held locally (none is fetched): its "
+                             "revocation status was not checked (soft-fail policy)"),
 })
 
 #: Codes that mean "the sealed content was changed afterwards" (the public page's "modified
@@ -249,6 +278,8 @@ FAMILY: Final[dict[str, str]] = {
     "OFD_NO_REFERENCES": OTHER, "OFD_FILE_NOT_PROTECTED": OTHER,
     OFD_FILE_ADDED_LATER_SIGNED: OTHER, "OFD_PROPERTY_INFO_MISMATCH": OTHER,
     "SES_UNAVAILABLE": OTHER, SES_TIMESTAMP_UNVERIFIED: OTHER,
+    SES_TIMESTAMP_INVALID: BROKEN, SES_TIMESTAMP_UNTRUSTED: OTHER,
+    SES_TIMESTAMP_UNSUPPORTED: OTHER, REVOCATION_NOT_CHECKED: OTHER,
 }
 
 # family -> (Chinese, English): one sentence each, for the headline of a verdict

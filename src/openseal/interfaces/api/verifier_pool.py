@@ -40,14 +40,17 @@ class Job:
     crls: tuple[bytes, ...]
     sm2_anchors: tuple[bytes, ...] = ()
     """SM2 roots (DER) for OFD files."""
+    sm2_crls: tuple[bytes, ...] = ()
+    """CRLs (DER) of the instance's SM2 CAs, for OFD signers."""
 
     @classmethod
     def of(cls, data: bytes, filename: str | None, roots: list[x509.Certificate],
            test_roots: list[x509.Certificate], crls: list[crl.CertificateList],
-           sm2_anchors: list[bytes] | tuple[bytes, ...] = ()) -> Job:
+           sm2_anchors: list[bytes] | tuple[bytes, ...] = (),
+           sm2_crls: list[bytes] | tuple[bytes, ...] = ()) -> Job:
         return cls(data, filename, tuple(r.dump() for r in roots),
                    tuple(r.dump() for r in test_roots), tuple(c.dump() for c in crls),
-                   tuple(bytes(a) for a in sm2_anchors))
+                   tuple(bytes(a) for a in sm2_anchors), tuple(bytes(c) for c in sm2_crls))
 
     def run(self) -> VerificationReport:
         """A PDF or an OFD file (told apart by content), in the one report schema."""
@@ -56,7 +59,7 @@ class Job:
                                policy=local_revocation_policy(
                                    [crl.CertificateList.load(c) for c in self.crls]),
                                test_roots=[x509.Certificate.load(r) for r in self.test_roots],
-                               sm2_anchors=self.sm2_anchors)
+                               sm2_anchors=self.sm2_anchors, sm2_crls=self.sm2_crls)
 
 
 @dataclass(frozen=True)

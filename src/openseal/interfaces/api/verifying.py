@@ -53,10 +53,12 @@ def verifier_pool(w: Wiring) -> tuple[VerifierPool, float]:
 
 
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
-    roots, test_roots, crls, sm2_anchors = w.run(lambda c: (
-        *verification_inputs(c.pki, c.repos), sm2_verification_anchors(c.pki, c.repos)))
+    roots, test_roots, crls, sm2_anchors, sm2_crls = w.run(lambda c: (
+        *verification_inputs(c.pki, c.repos), sm2_verification_anchors(c.pki, c.repos),
+        c.pki.sm2_revocation_lists()))
     pool, timeout = verifier_pool(w)
-    report = pool.verify(Job.of(data, filename, roots, test_roots, crls, sm2_anchors), timeout)
+    report = pool.verify(Job.of(data, filename, roots, test_roots, crls, sm2_anchors,
+                                sm2_crls), timeout)
     match = w.run(lambda c: registry_match(c.repos, data))
     if w.settings.audit_verifications:
         w.run(lambda c: c.audit.record(

@@ -15,7 +15,7 @@ from openseal.core.accounts.principal import Principal
 from openseal.core.governance.tickets import ticket_not_found
 from openseal.core.pki.anchors import sm2_verification_anchors, verification_inputs
 from openseal.core.pki.pem import load_pem_certificates
-from openseal.core.pki.sm2_chain import public_point
+from openseal.core.pki.sm2_x509 import public_point
 from openseal.core.registry.issued import registry_match
 from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf
 from openseal.core.seals.service import find_seal
@@ -201,14 +201,15 @@ def _verify_files(wiring: Callable[[], Wiring], files: list[Path], trust: list[P
     now = None if at is None else validation_time(at)
     given = [cert for path in trust for cert in load_pem_certificates(read_input(path))]
     roots = [cert for cert in given if not _is_sm2(cert)]
-    sm2_roots = [cert.dump() for cert in given if _is_sm2(cert)] + _own_sm2_roots(wiring)
+    own_sm2, sm2_crls = _own_sm2_roots(wiring)
+    sm2_roots = [cert.dump() for cert in given if _is_sm2(cert)] + own_sm2
     own, test_roots, crls = _own_roots(wiring)
     language = report_lang or lang()
     for n, file in enumerate(files):
         data = read_input(file)
         report = verify_document(data, trust_roots=roots + own, filename=str(file),
                                  policy=local_revocation_policy(crls), test_roots=test_roots,
-                                 now=now, sm2_anchors=sm2_roots)
+                                 now=now, sm2_anchors=sm2_roots, sm2_crls=sm2_crls)
         _record_verification(wiring, report.to_dict())
         if report_pdf is not None:
             _write_report_pdf(wiring, report, data, report_pdf, language)
@@ -313,15 +314,17 @@ def _is_sm2(cert: Any) -> bool:
     return public_point(cert) is not None or algorithm.startswith("1.2.156.10197.1.")
 
 
-def _own_sm2_roots(wiring: Callable[[], Wiring]) -> list[bytes]:
-    """This instance's SM2 trust anchors (``sm2_verification_anchors``), when there is an
-    initialised instance here."""
+def _own_sm2_roots(wiring: Callable[[], Wiring]) -> tuple[list[bytes], list[bytes]]:
+    """This instance's SM2 trust anchors (``sm2_verification_anchors``) and the CRLs of its
+    SM2 CAs (OFD signers of ours are checked against them), when there is an initialised
+    instance here."""
     w = wiring()
     try:
         w.require_schema()
-        return w.run(lambda c: sm2_verification_anchors(c.pki, c.repos))
+        return w.run(lambda c: (sm2_verification_anchors(c.pki, c.repos),
+                                c.pki.sm2_revocation_lists()))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
-        return []
+        return [], []
 
 
 def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list, list]:  # type: ignore[type-arg]

@@ -1,6 +1,7 @@
 """OFD documents in the console's seal-use request pages (issue 9, item 7): a clerk asks to
-seal an OFD with an SM2 seal, the approver sees the pages' outlines (no picture, never a
-broken image) and approves, the clerk drops the seal on the page outline (or gives x/y) and
+seal an OFD with an SM2 seal, the approver sees the drawn pages (``ofd_previews``; a page
+that cannot be drawn keeps its outline) and approves, the clerk drops the seal on the page
+picture (or gives x/y) and
 downloads ``*-sealed.ofd``, which verifies VALID with the instance's SM2 root and names the
 approver; an ECDSA seal or a junk ``.ofd`` refused in both languages, nothing made."""
 
@@ -104,6 +105,11 @@ def _outlines(html: str) -> list[str]:
     return re.findall(r'<svg class="req-page req-ofd-page" viewBox="([^"]+)"', html)
 
 
+def _pictures(html: str) -> list[str]:
+    """The drawn OFD pages of a page: their picture addresses."""
+    return re.findall(r'<img src="([^"]+)" alt="[^"]*" class="req-page req-ofd-picture"', html)
+
+
 def test_the_form_accepts_ofd(world: World, a: Party) -> None:
     for lang, words in (("zh", "待盖章文件（PDF 或 OFD）"),
                         ("en", "Document to seal (PDF or OFD)")):
@@ -120,27 +126,28 @@ def test_ofd_request_outlines_approve_seal_and_verify(world: World, a: Party,
     request_id = _made(clerk, sm2, data)
     detail = clerk.get(f"/requests/{request_id}")
     assert detail.status_code == 200 and "签订 OFD 合同" in detail.text
-    assert _outlines(detail.text) == ["0 0 210.0 297.0"] * 2  # the first two pages
-    assert "OFD 页面暂不提供预览" in visible(detail.text)
-    assert "/pages/1.png" not in detail.text  # no picture to break
     sha = re.search(r"SHA-256 <code class=\"hash\">([0-9a-f]{64})</code>", detail.text)
     assert sha
-    blank = clerk.get(f"/requests/{request_id}/documents/{sha.group(1)}/pages/2.png")
-    assert blank.status_code == 200 and blank.content.startswith(b"\x89PNG")
-    with Image.open(io.BytesIO(blank.content)) as image:
+    pages = f"/requests/{request_id}/documents/{sha.group(1)}/pages"
+    assert _pictures(detail.text) == [f"{pages}/1.png", f"{pages}/2.png"]  # the first two
+    assert _outlines(detail.text) == [] and "OFD 页面暂不提供预览" not in visible(detail.text)
+    drawn = clerk.get(f"{pages}/2.png")
+    assert drawn.status_code == 200 and drawn.content.startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(drawn.content)) as image:
         assert abs(image.size[0] / image.size[1] - 210 / 297) < 0.01
+        assert min(image.convert("L").get_flattened_data()) < 100  # its text is drawn
     assert clerk.get(f"/requests/{request_id}/documents/{sha.group(1)}/pages/9.png"
                      ).status_code == 404
     # the approver: the outlines, in English, then approves
     approver = console_login(world, a.approver, lang="en")
     assert f"/requests/{request_id}" in approver.get("/approvals?lang=en").text
     page = approver.get(f"/requests/{request_id}?lang=en")
-    assert page.status_code == 200 and len(_outlines(page.text)) == 2
-    assert "No preview for OFD pages" in visible(page.text) and 'id="approve"' in page.text
+    assert page.status_code == 200 and len(_pictures(page.text)) == 2
+    assert "No preview for OFD pages" not in visible(page.text) and 'id="approve"' in page.text
     assert _approve(approver, request_id, "en").status_code == 303
-    # the sealing page: the outline is the drop area, the seal picture the handle
+    # the sealing page: the page picture is the drop area, the seal picture the handle
     form = clerk.get(f"/requests/{request_id}/seal")
-    assert form.status_code == 200 and _outlines(form.text) == ["0 0 210.0 297.0"]
+    assert form.status_code == 200 and _pictures(form.text) == [f"{pages}/1.png"]
     assert 'id="stage"' in form.text and f'src="/requests/{request_id}/seal.png"' in form.text
     assert "盖章并下载 OFD 文件" in form.text and 'id="f-cross_page"' in form.text
     assert 'id="f-template"' not in form.text  # templates are for PDFs
@@ -150,7 +157,7 @@ def test_ofd_request_outlines_approve_seal_and_verify(world: World, a: Party,
     # off the page: the form again, the ticket unused
     off = _seal(clerk, request_id, x="5000", y="10")
     assert off.status_code == 422 and "POSITION_OFF_PAGE" in off.text
-    assert 'id="seal-form"' in off.text and _outlines(off.text)
+    assert 'id="seal-form"' in off.text and _pictures(off.text)
     sealed = _seal(clerk, request_id, x="120", y="40")
     assert sealed.status_code == 200, sealed.text[:2000]
     assert sealed.headers["content-type"] == OFD

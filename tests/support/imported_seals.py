@@ -164,11 +164,11 @@ def licensed_ca() -> LicensedCa:
 
 
 def ca_p12(ca: LicensedCa, org_name: str, uscc: str, password: bytes, *, rsa_key: bool = False,
-           common_name: str = "合同专用章", days: int = 365) -> bytes:
-    """A PKCS#12 from the licensed CA: the key, a seal certificate naming the organisation,
-    and the CA's root."""
+           common_name: str = "合同专用章", days: int = 365, rsa_bits: int = 2048) -> bytes:
+    """A PKCS#12 from the licensed CA: the key (EC P-256, or RSA of ``rsa_bits`` bits), a
+    seal certificate naming the organisation, and the CA's root."""
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
-        rsa.generate_private_key(65537, 2048) if rsa_key
+        rsa.generate_private_key(65537, rsa_bits) if rsa_key
         else ec.generate_private_key(ec.SECP256R1()))
     now = datetime.now(UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),

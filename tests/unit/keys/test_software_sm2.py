@@ -11,7 +11,7 @@ import pytest
 from asn1crypto import algos, pem
 from asn1crypto import keys as asn1_keys
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gmalglib import sm2 as gmalg_sm2
 
@@ -96,7 +96,7 @@ def test_wrong_digests_are_refused(store: SoftwareKeyStore) -> None:
 
 def test_algorithm_names(store: SoftwareKeyStore, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as err:
-        store.generate_key("k", "rsa")
+        store.generate_key("k", "dsa")
     assert err.value.code == "KEY_ALGORITHM"
     assert not (tmp_path / "keys" / "k.key").exists()
     store.generate_key("default")
@@ -141,13 +141,13 @@ def test_import_ecdsa_and_refusals(store: SoftwareKeyStore, tmp_path: Path) -> N
     store.import_key("ec", der)
     key.public_key().verify(store.sign_raw("ec", DATA, "sha256"), DATA,
                             ec.ECDSA(hashes.SHA256()))
-    rsa_der = rsa.generate_private_key(65537, 2048).private_bytes(
+    ed25519_der = ed25519.Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption())
     encrypted = openssl_sm2.run("pkcs8", "-topk8", "-in",
                                 openssl_sm2.genkey(tmp_path / "k.pem"),
                                 "-passout", "pass:pw").stdout
-    for data, code in ((rsa_der, "KEY_ALGORITHM"), (b"garbage", "SM2_KEY_INVALID"),
+    for data, code in ((ed25519_der, "KEY_ALGORITHM"), (b"garbage", "SM2_KEY_INVALID"),
                        (encrypted, "SM2_KEY_PASSWORD")):
         with pytest.raises(InvalidInput) as err:
             store.import_key("bad", data)

@@ -1,11 +1,12 @@
-"""Software key store: EC P-256 and SM2 keys, encrypted at rest with AES-256-GCM under a
-master key.
+"""Software key store: EC P-256, RSA and SM2 keys, encrypted at rest with AES-256-GCM under
+a master key.
 
 Each key is one file ``<dir>/<key_id>.key`` (mode 0600) holding nonce || ciphertext of the
 PKCS#8 DER key; the key id is bound in as associated data, so swapping files is detected.
-The PKCS#8's curve says what a key is: SM2 (1.2.156.10197.1.301, signed through
-``openseal.core.gm.sm2``) or any other EC curve (ECDSA through ``cryptography``).
-Decrypted keys are kept in memory after first use: sealing never reloads a key.
+The PKCS#8 says what a key is: SM2 (curve 1.2.156.10197.1.301, signed through
+``openseal.core.gm.sm2``), any other EC curve (ECDSA through ``cryptography``) or RSA
+(RSASSA-PKCS1-v1_5 through ``cryptography``). Decrypted keys are kept in memory after first
+use: sealing never reloads a key.
 """
 
 from __future__ import annotations
@@ -22,17 +23,19 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from openseal.core.gm import keys as gm_keys
 from openseal.core.gm import sm2
+from openseal.core.keys.model import RSA_BITS, RSA_MIN_BITS
 from openseal.errors import Conflict, IntegrityViolation, InvalidInput, NotFound
 
 _KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-ALGORITHMS = ("ecdsa", "sm2")
+ALGORITHMS = ("ecdsa", "rsa", "sm2")
+RSA_PUBLIC_EXPONENT = 65537
 
 
 @dataclass(frozen=True, repr=False)
@@ -43,7 +46,7 @@ class _Sm2Key:
     public: bytes
 
 
-_Key = ec.EllipticCurvePrivateKey | _Sm2Key
+_Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | _Sm2Key
 
 
 class SoftwareKeyStore:
@@ -59,7 +62,8 @@ class SoftwareKeyStore:
         self._lock = threading.Lock()
 
     def generate_key(self, key_id: str, algorithm: str = "ecdsa") -> asn1_keys.PublicKeyInfo:
-        """A new key: "ecdsa" (P-256) or "sm2". Conflict if ``key_id`` exists."""
+        """A new key: "ecdsa" (P-256), "rsa" (RSA_BITS) or "sm2". Conflict if ``key_id``
+        exists."""
         if algorithm not in ALGORITHMS:
             raise InvalidInput("KEY_ALGORITHM", f"不支持的密钥算法：{algorithm!r}",
                                f"Unsupported key algorithm {algorithm!r}",
@@ -68,6 +72,8 @@ class SoftwareKeyStore:
         key: _Key
         if algorithm == "sm2":
             key = _Sm2Key(*sm2.generate())
+        elif algorithm == "rsa":
+            key = rsa.generate_private_key(RSA_PUBLIC_EXPONENT, RSA_BITS)
         else:
             key = ec.generate_private_key(ec.SECP256R1())
         return self._store(key_id, key)
@@ -75,27 +81,33 @@ class SoftwareKeyStore:
     def import_key(self, key_id: str, pkcs8_der: bytes) -> asn1_keys.PublicKeyInfo:
         """Keep a key made elsewhere (unencrypted PKCS#8, DER or PEM; SM2 keys also SEC1)
         and return its public key. It is stored like a generated one. Conflict if
-        ``key_id`` exists; InvalidInput for anything but an SM2 or EC private key."""
+        ``key_id`` exists; InvalidInput for anything but an SM2, EC or RSA private key, and
+        KEY_RSA_TOO_SMALL for an RSA key under RSA_MIN_BITS bits."""
         self._check_free(key_id)
-        return self._store(key_id, _parse_key(pkcs8_der))
+        return self._store(key_id, _strong_enough(_parse_key(pkcs8_der)))
 
     def public_key(self, key_id: str) -> asn1_keys.PublicKeyInfo:
         return _public_info(self._load(key_id))
 
     def sign_raw(self, key_id: str, data: bytes, digest_algorithm: str) -> bytes:
-        """ECDSA (DER) with sha256/sha384/sha512, or SM2 (DER, signer ID
-        1234567812345678) with sm3; InvalidInput for another digest."""
+        """ECDSA (DER) or RSASSA-PKCS1-v1_5 with sha256/sha384/sha512, or SM2 (DER, signer
+        ID 1234567812345678) with sm3; InvalidInput for another digest."""
         key = self._load(key_id)
         digest = _check_digest(key, digest_algorithm)
         if isinstance(key, _Sm2Key):
             return sm2.sign(key.private, key.public, data)
+        if isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), _HASHES[digest]())
         return key.sign(data, ec.ECDSA(_HASHES[digest]()))
 
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
-        """"sha256_ecdsa" etc., or "sm2_sm3" for an SM2 key (which signs with SM3 only)."""
+        """"sha256_ecdsa", "sha256_rsa" (PKCS#1 v1.5) etc., or "sm2_sm3" for an SM2 key
+        (which signs with SM3 only)."""
         key = self._load(key_id)
         digest = _check_digest(key, digest_algorithm)
-        return "sm2_sm3" if isinstance(key, _Sm2Key) else f"{digest}_ecdsa"
+        if isinstance(key, _Sm2Key):
+            return "sm2_sm3"
+        return f"{digest}_rsa" if isinstance(key, rsa.RSAPrivateKey) else f"{digest}_ecdsa"
 
     def destroy_key(self, key_id: str) -> bool:
         """Overwrite the key file with random bytes, flush it, unlink it, forget the cached
@@ -159,9 +171,9 @@ class SoftwareKeyStore:
 
 
 def _parse_key(data: bytes) -> _Key:
-    """The private key in ``data``, by its curve: SM2 (1.2.156.10197.1.301) or another EC
-    curve (``cryptography``); InvalidInput for anything else. Key files always hold
-    PKCS#8 DER; imported keys may also be PEM (SM2: SEC1 too)."""
+    """The private key in ``data``: SM2 (curve 1.2.156.10197.1.301), another EC curve or
+    RSA (``cryptography``); InvalidInput for anything else. Key files always hold PKCS#8
+    DER; imported keys may also be PEM (SM2: SEC1 too)."""
     try:
         return _Sm2Key(*gm_keys.load_private_key(data))
     except InvalidInput as exc:
@@ -175,9 +187,20 @@ def _parse_key(data: bytes) -> _Key:
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InvalidInput("KEY_INVALID", "无法读取私钥（需要未加密的 PKCS#8）",
                            "Unreadable private key (unencrypted PKCS#8 expected)") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise InvalidInput("KEY_ALGORITHM", "只支持 SM2 和 EC（ECDSA）私钥",
-                           "Only SM2 and EC (ECDSA) private keys are supported")
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise InvalidInput("KEY_ALGORITHM", "只支持 SM2、EC（ECDSA）和 RSA 私钥",
+                           "Only SM2, EC (ECDSA) and RSA private keys are supported")
+    return key
+
+
+def _strong_enough(key: _Key) -> _Key:
+    """``key``, unless it is an RSA key under RSA_MIN_BITS bits (InvalidInput)."""
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size < RSA_MIN_BITS:
+        raise InvalidInput(
+            "KEY_RSA_TOO_SMALL",
+            f"RSA 密钥过短（{key.key_size} 位），至少需要 {RSA_MIN_BITS} 位",
+            f"The RSA key is too short ({key.key_size} bits): at least {RSA_MIN_BITS} bits "
+            "are required", bits=key.key_size, minimum=RSA_MIN_BITS)
     return key
 
 

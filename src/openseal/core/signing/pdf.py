@@ -235,6 +235,11 @@ def _signature_timestamp(stamps: RecordingTimeStamper) -> str | None:
 
 
 def _reserve_size(signer: KeyStoreSigner) -> int:
-    """Bytes to reserve for the CMS blob: certificates (ours and the TSA's) plus margin."""
+    """Bytes to reserve for the CMS blob: certificates (ours and the TSA's), an RSA
+    signature (as long as its modulus: 384 bytes for RSA-3072, where an ECDSA one is about
+    72 and fits the margin) plus margin."""
     cert_bytes = sum(len(c.dump()) for c in signer.cert_registry)
-    return 8192 + 2 * cert_bytes
+    assert signer.signing_cert is not None
+    key = signer.signing_cert.public_key
+    signature = key.bit_size // 8 if key.algorithm == "rsa" else 0
+    return 8192 + 2 * (cert_bytes + signature)

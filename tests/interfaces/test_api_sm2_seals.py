@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from openseal.core.ofd.ses import maker_signature_valid, read_seal
 from openseal.core.pki.pem import load_pem_certificates
-from openseal.core.pki.sm2_chain import crl_signature_valid, load_crl, sm2_chain
+from openseal.core.pki.sm2_chain import sm2_chain
+from openseal.core.pki.sm2_x509 import crl_signature_valid, load_crl
 from tests.support.api import World, make_world
 from tests.support.pdfs import reportlab_pdf
 
@@ -84,7 +85,7 @@ def test_esl_of_an_ecdsa_or_foreign_seal_is_not_found(world: World,
     assert foreign.status_code == 404 and foreign.json()["code"] == "SEAL_NOT_FOUND"
 
 
-@pytest.mark.parametrize(("algorithm", "words"), [("rsa", "not supported yet"),
+@pytest.mark.parametrize(("algorithm", "words"), [("dsa", "Unknown seal algorithm"),
                                                    ("sm9", "Unknown seal algorithm")])
 def test_a_bad_algorithm_is_refused(admin_a: TestClient, algorithm: str, words: str) -> None:
     before = len(admin_a.get(f"{API}/seals").json())

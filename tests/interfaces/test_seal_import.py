@@ -146,10 +146,11 @@ def test_import_a_pkcs12_sign_a_pdf_and_verify_with_the_ca_root(cli: Cli, tmp_pa
     report = cli.run("verify", tmp_path / "out.pdf", "--json", "--trust", root)
     facts = json.loads(report.stdout)
     assert facts["verdict"] == "VALID", facts
-    rsa = write(tmp_path, "rsa.p12", ca_p12(ca, ORG, USCC, PASSWORD, rsa_key=True))
+    rsa = write(tmp_path, "rsa.p12", ca_p12(ca, ORG, USCC, PASSWORD, rsa_key=True,
+                                            rsa_bits=1024))
     error = cli.json("seal", "import", "--org", USCC, "--p12", rsa, "--password-file", pw,
                      expect=2)
-    assert error["error"] == "KEY_ALGORITHM" and "not supported yet" in error["message"]
+    assert error["error"] == "KEY_RSA_TOO_SMALL" and "1024 bits" in error["message"]
 
 
 # ------------------------------------------------------------------ over HTTP

@@ -311,13 +311,19 @@ def test_imported_seals_obey_grants_and_the_lifecycle(fresh_instance: TestInstan
 # ------------------------------------------------------------------ PKCS#12 (PDF seals)
 
 
-def test_an_ecdsa_pkcs12_seals_a_pdf_that_verifies_with_the_ca_root(
-        db_instance: TestInstance, sample_pdf: bytes, tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ["ecdsa", "rsa"])
+def test_a_pkcs12_seals_a_pdf_that_verifies_with_the_ca_root(
+        db_instance: TestInstance, sample_pdf: bytes, tmp_path: Path, algorithm: str) -> None:
     ca = licensed_ca()
-    done = p12_import(db_instance, ca_p12(ca, ORG_NAME, ORG_USCC, PASSWORD), PASSWORD,
-                      name="CA合同专用章")
+    done = p12_import(db_instance, ca_p12(ca, ORG_NAME, ORG_USCC, PASSWORD,
+                                          rsa_key=algorithm == "rsa"), PASSWORD,
+                      name=f"CA合同专用章-{algorithm}")
     record: SealRecord = done.seal
-    assert (record.origin, record.algorithm) == ("imported", "ecdsa")
+    assert (record.origin, record.algorithm) == ("imported", algorithm)
+    with db_instance.wiring.context() as c:
+        [entry] = [e for e, _ in c.repos.list_audit(action="seal.import")
+                   if e.target == f"seal:{record.id}"]
+    assert entry.details["algorithm"] == algorithm
     assert record.maker is not None and "Licensed Test CA Root" in record.maker
     with db_instance.wiring.context() as c:
         chain = c.pki.chain(record.cert_id)
@@ -353,10 +359,11 @@ def test_pkcs12_refusals(fresh_instance: TestInstance) -> None:
     ca = licensed_ca()
     good = ca_p12(ca, ORG_NAME, ORG_USCC, PASSWORD)
     refused(fresh_instance, "P12_PASSWORD", lambda: p12_import(fresh_instance, good, b"wrong"))
-    rsa_p12 = ca_p12(ca, ORG_NAME, ORG_USCC, PASSWORD, rsa_key=True)
-    error = refused(fresh_instance, "KEY_ALGORITHM",
-                    lambda: p12_import(fresh_instance, rsa_p12, PASSWORD))
-    assert "not supported yet" in error.en
+    weak_rsa = ca_p12(ca, ORG_NAME, ORG_USCC, PASSWORD, rsa_key=True, rsa_bits=1024)
+    error = refused(fresh_instance, "KEY_RSA_TOO_SMALL",
+                    lambda: p12_import(fresh_instance, weak_rsa, PASSWORD))
+    assert "1024 bits" in error.en and "2048" in error.en
+    assert "1024 位" in error.zh and "至少需要 2048 位" in error.zh
     other = ca_p12(ca, "另一家有限公司", "91110000100000589A", PASSWORD)
     refused(fresh_instance, "SEAL_CERT_OTHER_ORG",
             lambda: p12_import(fresh_instance, other, PASSWORD))

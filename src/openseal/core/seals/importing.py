@@ -8,9 +8,9 @@ same grants, approvals, lifecycle and audit as a seal made here:
   signer's SM2 private key (PKCS#8, encrypted PKCS#8, SEC1 or PKCS#12; PEM or DER). The seal
   is kept byte for byte (``seal export-esl`` gives back what was imported) and stamps OFD
   files; its maker (制章者) is recorded in ``SealRecord.maker``.
-- ``import_p12_seal``: a PKCS#12 from a licensed CA (an EC P-256 or P-384 key, its
-  certificate and the CA chain) as a PDF seal; the image is drawn from a template or
-  uploaded, as for ``create_seal``.
+- ``import_p12_seal``: a PKCS#12 from a licensed CA (an EC P-256 or P-384 key, or an RSA
+  key of at least ``RSA_MIN_BITS`` bits; its certificate and the CA chain) as a PDF seal;
+  the image is drawn from a template or uploaded, as for ``create_seal``.
 
 What is checked before anything is stored (any refusal stores nothing: the key goes into the
 key store last, after the records were written in the same transaction):
@@ -66,10 +66,11 @@ from openseal.core.gm.pkcs8 import decrypt_pkcs8
 from openseal.core.governance.authorize import authorize
 from openseal.core.governance.roles import OPERATOR
 from openseal.core.identity.service import find_organization
+from openseal.core.keys.model import RSA_MIN_BITS
 from openseal.core.ofd.ses import EsSeal, maker_signature_valid, read_seal, signer_allowed
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.pki.profiles import CertificateRole
-from openseal.core.pki.sm2_chain import load_certificate
+from openseal.core.pki.sm2_x509 import load_certificate
 from openseal.core.ports import Repositories
 from openseal.core.records import (
     CertificateRecord,
@@ -166,13 +167,15 @@ def import_p12_seal(repos: Repositories, keystore: KeyImporter, clock: Clock, or
                     image: bytes | None = None, white_to_transparent: bool = False,
                     allow_name_mismatch: bool = False, base_url: str = "",
                     audit: AuditRecorder, principal: Principal) -> Imported:
-    """Import a licensed CA's PKCS#12 (EC key, certificate, CA chain) as a PDF seal of
-    ``org``; the image is drawn for ``seal_type`` and ``name`` or taken from ``image``, as
-    ``create_seal`` does. RSA keys: InvalidInput KEY_ALGORITHM ("not supported yet")."""
+    """Import a licensed CA's PKCS#12 (EC or RSA key, certificate, CA chain) as a PDF seal
+    (algorithm "ecdsa" or "rsa") of ``org``; the image is drawn for ``seal_type`` and
+    ``name`` or taken from ``image``, as ``create_seal`` does. An RSA key under
+    ``RSA_MIN_BITS`` bits: InvalidInput KEY_RSA_TOO_SMALL."""
     del base_url  # the certificate is the CA's: no URL of ours goes into it
     organisation = _organisation(repos, org, principal, clock)
     now = clock.now()
     private, leaf, chain = _open_p12(_sized(p12, "p12"), password)
+    algorithm = "rsa" if isinstance(private, rsa.RSAPrivateKey) else "ecdsa"
     leaf_der = leaf.public_bytes(serialization.Encoding.DER)
     subject = _checked_certificate(leaf_der, organisation, now, allow_name_mismatch)
     _not_imported_yet(repos, leaf_der)
@@ -189,14 +192,14 @@ def import_p12_seal(repos: Repositories, keystore: KeyImporter, clock: Clock, or
     repos.add_certificate(record)
     maker = str(load_certificate(leaf_der).issuer.human_friendly)
     sealed = SealRecord(str(uuid.uuid4()), organisation.id, seal_name, design, key_id,
-                        record.id, art, "active", now, sandbox=False, algorithm="ecdsa",
+                        record.id, art, "active", now, sandbox=False, algorithm=algorithm,
                         origin=IMPORTED, maker=maker)
     _add_seal(repos, sealed)
     pkcs8 = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption())
     spki = keystore.import_key(key_id, pkcs8)
     audit.record("seal.import", org_id=organisation.id, target=f"seal:{sealed.id}", details={
-        "source": "p12", "name": seal_name, "type": kind.value, "algorithm": "ecdsa",
+        "source": "p12", "name": seal_name, "type": kind.value, "algorithm": algorithm,
         "maker": maker, "cert": record.id, "cert_serial": record.serial_hex,
         "cert_subject": record.subject, "chain": len(chain),
         "key_sha256": hashlib.sha256(spki.dump()).hexdigest(),
@@ -363,7 +366,7 @@ def _pfx_der(data: bytes) -> bytes | None:
 
 
 def _open_p12(data: bytes, password: bytes | None
-              ) -> tuple[ec.EllipticCurvePrivateKey, Certificate, list[Certificate]]:
+              ) -> tuple[_P12Key, Certificate, list[Certificate]]:
     try:
         key, leaf, extra = pkcs12.load_key_and_certificates(data, password)
     except UnsupportedAlgorithm:
@@ -375,17 +378,7 @@ def _open_p12(data: bytes, password: bytes | None
         raise InvalidInput("P12_PASSWORD", "无法打开 PKCS#12：口令不对，或不是 PKCS#12 文件",
                            "Cannot open the PKCS#12: wrong password, or not a PKCS#12 file",
                            field="p12") from None
-    if isinstance(key, rsa.RSAPrivateKey):
-        raise InvalidInput("KEY_ALGORITHM",
-                           "暂不支持 RSA 密钥（密钥库只支持 EC P-256/P-384 和 SM2）",
-                           "RSA keys are not supported yet (the key store holds EC P-256/P-384 "
-                           "and SM2 keys)", field="p12", algorithm="rsa")
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name not in EC_CURVES:
-        what = key.curve.name if isinstance(key, ec.EllipticCurvePrivateKey) else \
-            type(key).__name__ if key is not None else "none"
-        raise InvalidInput("KEY_ALGORITHM", f"PKCS#12 中没有受支持的私钥（{what}）",
-                           f"The PKCS#12 holds no supported private key ({what}): EC P-256 "
-                           "or P-384 expected", field="p12", algorithm=what)
+    key = _supported_key(key)
     if leaf is None:
         raise InvalidInput("P12_NO_CERTIFICATE", "PKCS#12 中没有证书", "The PKCS#12 holds no "
                            "certificate", field="p12")
@@ -395,6 +388,32 @@ def _open_p12(data: bytes, password: bytes | None
         raise InvalidInput("P12_KEY_MISMATCH", "PKCS#12 中的证书与私钥不匹配",
                            "The PKCS#12's certificate does not belong to its key", field="p12")
     return key, leaf, list(extra)
+
+
+_P12Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def _supported_key(key: object) -> _P12Key:
+    """An EC P-256/P-384 key, or an RSA key of RSA_MIN_BITS bits or more (InvalidInput
+    KEY_RSA_TOO_SMALL below, KEY_ALGORITHM for anything else)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size < RSA_MIN_BITS:
+            raise InvalidInput(
+                "KEY_RSA_TOO_SMALL",
+                f"PKCS#12 中的 RSA 密钥过短（{key.key_size} 位），至少需要 {RSA_MIN_BITS} 位",
+                f"The PKCS#12's RSA key is too short ({key.key_size} bits): at least "
+                f"{RSA_MIN_BITS} bits are required", field="p12", bits=key.key_size,
+                minimum=RSA_MIN_BITS)
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name in EC_CURVES:
+        return key
+    what = key.curve.name if isinstance(key, ec.EllipticCurvePrivateKey) else \
+        type(key).__name__ if key is not None else "none"
+    raise InvalidInput("KEY_ALGORITHM", f"PKCS#12 中没有受支持的私钥（{what}），"
+                       f"需要 EC P-256/P-384 或 RSA（至少 {RSA_MIN_BITS} 位）",
+                       f"The PKCS#12 holds no supported private key ({what}): EC P-256 "
+                       f"or P-384, or RSA of {RSA_MIN_BITS} bits or more expected",
+                       field="p12", algorithm=what)
 
 
 # ---------------------------------------------------------------------- certificates

@@ -21,6 +21,7 @@ from typing import Protocol
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.keys.model import KeyStore
+from openseal.core.keys.stores import key_id_prefix, key_store_of
 from openseal.core.pki.crl import HOLD, REVOCATION_REASONS, RevocationRepos
 from openseal.core.pki.profiles import CertificateRole
 from openseal.core.pki.service import PkiService
@@ -109,9 +110,9 @@ class SealLifecycle:
                           {"keys": keys, "keys_destroyed": len(destroyed)})
 
     def renew(self, seal_ref: str, reason: str, public_url: str) -> Transition:
-        """A new certificate over a new key pair for the same seal (id, name, image,
-        organisation, issuing CA; an SM2 seal also gets a new .esl, same esID, listing the
-        new certificate). The old certificate is superseded, not revoked: documents
+        """A new certificate over a new key pair of the same algorithm for the same seal (id,
+        name, image, organisation, issuing CA; an SM2 seal also gets a new .esl, same esID,
+        listing the new certificate). The old certificate is superseded, not revoked: documents
         sealed with it stay valid; its key is kept, unused, until the seal is destroyed."""
         seal, text = self._checked(seal_ref, reason, "renew", (ACTIVE,))
         if seal.origin != "platform":
@@ -123,7 +124,9 @@ class SealLifecycle:
         org = self._repos.get_organization(seal.org_id)
         assert org is not None and old.issuer_id is not None
         new = self._pki.issue_seal_certificate(old.issuer_id, seal.name, org.name, org.uscc,
-                                               public_url, sandbox=seal.sandbox)
+                                               public_url, sandbox=seal.sandbox,
+                                               algorithm=seal.algorithm,
+                                               key_prefix=key_id_prefix(key_store_of(seal.key_id)))
         assert new.key_id is not None
         now = self._clock.now()
         self._repos.replace_seal_certificate(seal, new.id, new.key_id, now)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.identity.service import find_organization
+from openseal.core.keys.stores import PKCS11, checked_key_store, key_id_prefix, sm2_not_in_token
 from openseal.core.pki.service import PkiService
 from openseal.core.ports import Repositories
 from openseal.core.records import SealArtworkRecord, SealRecord
@@ -32,17 +33,22 @@ class SealOrder:
     code: str | None = None
     image: bytes | None = None
     white_to_transparent: bool = False
-    algorithm: str = "ecdsa"  # "ecdsa" (PDF) or "sm2" (OFD: also a GB/T 38540 .esl)
+    algorithm: str = "ecdsa"  # one of ALGORITHMS
+    key_store: str = "software"  # or "pkcs11": the key made in the token (core.keys.stores)
 
 
-ALGORITHMS = ("ecdsa", "sm2")
+#: Seal algorithms, the default first: "ecdsa" (P-256, PDF: small and fast), "rsa"
+#: (RSA-3072, PDF: for verifiers that know nothing newer), "sm2" (OFD, GB/T 38540 .esl).
+#: The one list every interface offers.
+ALGORITHMS = ("ecdsa", "rsa", "sm2")
 
 
 def create_seal(
     repos: Repositories, pki: PkiService, clock: Clock, order: SealOrder, base_url: str, *,
     audit: AuditRecorder,
 ) -> SealRecord:
-    """Create a seal with its own key and certificate; an SM2 seal's come from the
+    """Create a seal with its own key (``order.algorithm``) and certificate from the
+    organisation's CA (ECDSA and RSA seals seal PDFs); an SM2 seal's come from the
     organisation's SM2 CA, with its GB/T 38540 .esl (``esl``). Raises InvalidInput /
     NotFound, or Conflict when a concurrent SM2 seal made the SM2 hierarchy or took the
     esID first (SM2_PKI_BUSY, SEAL_ES_ID_TAKEN: try again)."""
@@ -57,6 +63,9 @@ def create_seal(
                         order.tax_id or (org.uscc if seal_type is SealType.INVOICE else None),
                         order.code)
     algorithm = _algorithm(order.algorithm)
+    key_store = checked_key_store(order.key_store)
+    if key_store == PKCS11 and algorithm == "sm2":
+        raise sm2_not_in_token()
     sandbox = is_sandboxed(repos, org.id)
     art = _artwork(design, order, sandbox)
     esl = es_id = None
@@ -69,7 +78,8 @@ def create_seal(
                         cert=cert, sandbox=sandbox)
     else:
         cert = pki.issue_seal_certificate(org.ca_cert_id, name, org.name, org.uscc, base_url,
-                                          sandbox=sandbox)
+                                          sandbox=sandbox, algorithm=algorithm,
+                                          key_prefix=key_id_prefix(key_store))
     assert cert.key_id is not None
     record = SealRecord(str(uuid.uuid4()), org.id, name, design, cert.key_id, cert.id, art,
                         "active", clock.now(), sandbox=sandbox, algorithm=algorithm, esl=esl,
@@ -81,7 +91,7 @@ def create_seal(
         "name": name, "type": seal_type.value, "cert": cert.id, "cert_serial": cert.serial_hex,
         "image": "upload" if order.image is not None else "drawn",
         "image_sha256": hashlib.sha256(art.png).hexdigest(), "sandbox": sandbox,
-        "algorithm": algorithm, **sm2_facts})
+        "algorithm": algorithm, "key_store": key_store, **sm2_facts})
     return record
 
 
@@ -113,13 +123,10 @@ def seal_esl(seal: SealRecord) -> bytes:
 
 def _algorithm(value: str) -> str:
     algorithm = (value or "").strip().lower()
-    if algorithm == "rsa":
-        raise InvalidInput("SEAL_ALGORITHM", "暂不支持 RSA 印章，请选择 ecdsa 或 sm2",
-                           "RSA seals are not supported yet; choose ecdsa or sm2",
-                           field="algorithm")
     if algorithm not in ALGORITHMS:
-        raise InvalidInput("SEAL_ALGORITHM", f"不支持的印章算法「{value}」，可选：ecdsa, sm2",
-                           f"Unknown seal algorithm '{value}'; choose one of: ecdsa, sm2",
+        allowed = ", ".join(ALGORITHMS)
+        raise InvalidInput("SEAL_ALGORITHM", f"不支持的印章算法「{value}」，可选：{allowed}",
+                           f"Unknown seal algorithm '{value}'; choose one of: {allowed}",
                            field="algorithm")
     return algorithm
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from openseal.core.keys.stores import key_store_of
 from openseal.core.records import CertificateRecord, SealedDocumentRecord, SealRecord
 from openseal.interfaces.api.schemas import Strict
 
@@ -30,8 +31,12 @@ class SealBody(Strict):
     code: str | None = Field(default=None, max_length=20,
                              description="Filing code along the lower arc (digits)")
     algorithm: str = Field(default="ecdsa", max_length=10, description=(
-        "ecdsa (seals PDFs) | sm2 (seals OFD files; also makes a GB/T 38540 electronic "
+        "ecdsa (P-256, seals PDFs; the default) | rsa (RSA-3072, seals PDFs; for verifiers "
+        "that know only RSA) | sm2 (seals OFD files; also makes a GB/T 38540 electronic "
         "seal, GET .../esl)"))
+    key_store: str | None = Field(default=None, max_length=10, description=(
+        "software (an encrypted key file) | pkcs11 (made inside the PKCS#11 token, never "
+        "extractable; not for sm2). Default: the instance's OPENSEAL_KEY_STORE"))
 
 
 class SealOut(BaseModel):
@@ -49,7 +54,7 @@ class SealOut(BaseModel):
     image_png_url: str
     image_svg_url: str | None = Field(description="null for an uploaded image (no vector form)")
     certificate_url: str
-    algorithm: str = Field(description="ecdsa (PDF) | sm2 (OFD, GB/T 38540)")
+    algorithm: str = Field(description="ecdsa (PDF) | rsa (PDF) | sm2 (OFD, GB/T 38540)")
     es_id: str | None = Field(default=None,
                               description="An SM2 seal's esID (14 digits); null otherwise")
     esl_url: str | None = Field(default=None, description=(
@@ -58,6 +63,8 @@ class SealOut(BaseModel):
         "platform (made here) | imported (made elsewhere: seals/import)"))
     maker: str | None = Field(default=None, description=(
         "An imported seal's maker: the .esl's seal maker or the PKCS#12 CA's subject"))
+    key_store: str = Field(default="software", description=(
+        "Where the seal's private key lives: software | pkcs11 (a hardware token)"))
 
     @classmethod
     def of(cls, s: SealRecord, cert: CertificateRecord) -> SealOut:
@@ -71,7 +78,7 @@ class SealOut(BaseModel):
                    image_svg_url=f"{base}/image.svg" if s.artwork.svg else None,
                    certificate_url=f"{base}/certificate.pem", algorithm=s.algorithm,
                    es_id=s.es_id, esl_url=f"{base}/esl" if s.algorithm == "sm2" else None,
-                   origin=s.origin, maker=s.maker)
+                   origin=s.origin, maker=s.maker, key_store=key_store_of(s.key_id))
 
 
 class DocumentOut(BaseModel):

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openseal.bootstrap import Context, Refusal, Wiring
+from openseal.core.keys.stores import key_store_of
 from openseal.core.pki.issuance import certificate_to_pem
 from openseal.core.records import SealRecord
 from openseal.core.seals.service import SealOrder, create_seal, find_seal, seal_esl
@@ -37,22 +38,33 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         white_transparent: bool = typer.Option(False, "--white-transparent",
                                                help="Uploaded image: white becomes clear"),
         algorithm: str = typer.Option("ecdsa", "--algorithm",
-                                      help="ecdsa (PDF seals) | sm2 (OFD seals, GB/T 38540)"),
+                                      help="ecdsa (PDF seals, default) | rsa (PDF seals "
+                                      "for RSA-only verifiers) | sm2 (OFD seals, GB/T 38540)"),
+        key_store: str = typer.Option(
+            None, "--key-store",
+            help="software (encrypted key file) | pkcs11 (made inside the PKCS#11 token, "
+                 "never extractable; see docs/keys.md). Default: OPENSEAL_KEY_STORE or "
+                 "software"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Create a seal: its image, its own key pair and its certificate (an SM2 seal also
         its GB/T 38540 electronic seal, see `seal export-esl`)."""
         with translated_errors(as_json):
             data = read_input(image) if image else None
-            order = SealOrder(org, seal_type, name, purpose, tax_id, code, data,
-                              white_transparent, algorithm)
             w = wiring()
             w.require_schema()
-            rec = w.run(lambda c: create_seal(c.repos, c.pki, c.clock, order,
-                                              c.settings.certificate_url, audit=c.audit),
+
+            def run(c: Context) -> SealRecord:
+                order = SealOrder(org, seal_type, name, purpose, tax_id, code, data,
+                                  white_transparent, algorithm,
+                                  key_store or c.key_store_for(org))
+                return create_seal(c.repos, c.pki, c.clock, order,
+                                   c.settings.certificate_url, audit=c.audit)
+            rec = w.run(run,
                         Refusal("seal.create", details={"org": org, "type": seal_type,
                                                         "name": name,
-                                                        "algorithm": algorithm}))
+                                                        "algorithm": algorithm,
+                                                        "key_store": key_store}))
             emit(_seal_dict(rec), as_json, lambda: typer.echo(rec.id))
 
     @seal.command("list")
@@ -148,7 +160,7 @@ def _seal_dict(s: SealRecord) -> dict[str, object]:
     return {"id": s.id, "org_id": s.org_id, "name": s.name, "type": s.design.seal_type.value,
             "purpose": s.design.purpose, "status": s.status, "algorithm": s.algorithm,
             "width_mm": round(s.artwork.width_mm, 2), "height_mm": round(s.artwork.height_mm, 2),
-            "origin": s.origin, "maker": s.maker}
+            "origin": s.origin, "maker": s.maker, "key_store": key_store_of(s.key_id)}
 
 
 def _table(rows: list[dict[str, object]]) -> None:

@@ -114,13 +114,15 @@ def create_drawn(body: SealBody, p: Principal = Depends(caller),
     def run(c: Context) -> SealOut:
         authorize(c.repos, p, "seals:manage", now=c.clock.now())
         order = SealOrder(p.org, body.type, body.name, body.purpose, body.tax_id, body.code,
-                          algorithm=body.algorithm)
+                          algorithm=body.algorithm,
+                          key_store=body.key_store or c.key_store_for(p.org))
         return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.certificate_url,
                                        audit=c.audit))
 
     refusal = Refusal("seal.create", org_id=p.org_id,
                       details={"type": body.type, "name": body.name, "image": "drawn",
-                               "algorithm": body.algorithm})
+                               "algorithm": body.algorithm,
+                               "key_store": body.key_store})
     return w.run(run, refusal, actor=p.actor())
 
 
@@ -130,6 +132,7 @@ async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"
                           name: str = Form(..., max_length=100),
                           white_to_transparent: bool = Form(False),
                           algorithm: str = Form("ecdsa", max_length=10),
+                          key_store: str | None = Form(None, max_length=10),
                           p: Principal = Depends(caller),
                           w: Wiring = Depends(wiring)) -> SealOut:
     """Create a seal from an uploaded PNG/JPEG image (``white_to_transparent`` clears white
@@ -139,7 +142,8 @@ async def create_uploaded(file: UploadFile = File(..., description="PNG or JPEG"
     def run(c: Context) -> SealOut:
         authorize(c.repos, p, "seals:manage", now=c.clock.now())
         order = SealOrder(p.org, type, name, image=upload.content(),
-                          white_to_transparent=white_to_transparent, algorithm=algorithm)
+                          white_to_transparent=white_to_transparent, algorithm=algorithm,
+                          key_store=key_store or c.key_store_for(p.org))
         return seal_out(c, create_seal(c.repos, c.pki, c.clock, order, c.settings.certificate_url,
                                        audit=c.audit))
 
@@ -260,7 +264,7 @@ def certificate(seal_id: str, p: Principal = Depends(caller),
                               "The SM2 seal's GB/T 38540 electronic seal (SES_Seal, DER)"))
 def esl(seal_id: str, p: Principal = Depends(caller), w: Wiring = Depends(wiring)) -> Response:
     """An SM2 seal's GB/T 38540 electronic seal (.esl: DER SES_Seal, made by the platform's
-    seal maker) for OFD viewers; 404 SEAL_NO_ESL for an ECDSA (PDF) seal."""
+    seal maker) for OFD viewers; 404 SEAL_NO_ESL for an ECDSA or RSA (PDF) seal."""
     def run(c: Context) -> bytes:
         seal = viewable_seal(c, p, seal_id)
         if seal.algorithm != "sm2" or seal.esl is None:

@@ -1,10 +1,11 @@
 """The whole journey in the console alone, in a real browser, on a fresh instance that has
 nothing but a platform administrator: an organisation registers and uploads its business
 licence; the platform administrator verifies it; its administrator invites a custodian, an
-approver and a clerk, who accept their invitations; the custodian makes a contract seal and
-grants it to the clerk; the clerk asks to use it; the approver (a second person) approves;
-the clerk drags the seal onto page 1 (at 390 px) and downloads the sealed PDF; the public
-verify page says VALID and names the approver. Every step: no console error or CSP
+approver and a clerk, who accept their invitations; the custodian makes a contract seal,
+imports one made by a seal-making unit (.esl and key), and grants the first to the clerk;
+the clerk asks to use it; the approver (a second person) approves; the clerk drags the
+seal onto page 1 (at 390 px) and downloads the sealed PDF; the public verify page says
+VALID and names the approver. Every step: no console error or CSP
 violation, every control labelled, nothing wider than the screen; a screenshot each."""
 
 from __future__ import annotations
@@ -159,12 +160,34 @@ def _make_seal(j: Journey, custodian: Tab) -> str:
     page.select_option("#f-type", "contract")
     page.fill("#f-name", SEAL_NAME)
     page.locator("#seal-preview-image").wait_for()
+    assert page.is_checked("#f-algorithm-ecdsa")  # the default: PDF
+    j.checked(custodian, "seal-new")
     j.submit(page, "#create-seal")
     assert page.locator("#seal-status").get_attribute("data-status") == "active"
     j.checked(custodian, "seal-made")
     match = re.search(r"/seals/([0-9a-f-]{36})", page.url)
     assert match, page.url
     return match.group(1)
+
+
+def _import_seal(j: Journey, custodian: Tab) -> None:
+    """A seal-making unit's .esl and its key, through the import page."""
+    from tests.support.imported_seals import licensed_seal
+
+    made = licensed_seal(ORG_NAME, USCC, es_id="35010096000001", name="外部合同章")
+    page = custodian.page
+    page.goto(f"{j.live.url}/seals")
+    with page.expect_navigation():
+        page.click("#import-seal")
+    page.locator("#f-esl-esl").set_input_files({
+        "name": "seal.esl", "mimeType": "application/octet-stream", "buffer": made.esl})
+    page.locator("#f-esl-key").set_input_files({
+        "name": "key.pem", "mimeType": "application/x-pem-file", "buffer": made.pem_key()})
+    j.checked(custodian, "seal-import")
+    j.submit(page, "#import-esl-submit")
+    assert page.locator("#seal-origin").get_attribute("data-origin") == "imported"
+    assert "外部合同章" in page.inner_text("#seal-title")
+    j.checked(custodian, "seal-imported")
 
 
 def _grant(j: Journey, custodian: Tab, seal_id: str) -> None:
@@ -259,6 +282,7 @@ def test_register_verify_seal_grant_request_approve_drag_verify(
         _accept(j, token, *PEOPLE[role])
     custodian = j.person(PEOPLE["custodian"][0])
     seal_id = _make_seal(j, custodian)
+    _import_seal(j, custodian)
     _grant(j, custodian, seal_id)
     clerk = j.person(PEOPLE["seal_user"][0])
     request_url = _request(j, clerk)

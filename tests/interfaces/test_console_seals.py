@@ -9,6 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from openseal.core.seals.service import ALGORITHMS
 from tests.support.api import World, make_world
 from tests.support.console import console_client, csrf_of
 
@@ -236,7 +237,7 @@ def test_every_seals_page_is_translated_labelled_and_without_inline_code(world: 
         http = console(world, party.custodian, lang)
         for path in ("/seals", "/seals/new", f"/seals/{party.seal_id}",
                      f"/seals/{party.seal_id}/suspend", f"/seals/{party.seal_id}/revoke",
-                     "/seals/preview?type=contract", "/seals/preview?type=x"):
+                     "/seals/preview?type=contract", "/seals/preview?type=x", "/seals/import"):
             page = http.get(path)
             assert page.status_code == 200, path
             assert not re.search(r"<script>|\sstyle=|\son[a-z]+=", page.text), path
@@ -255,10 +256,97 @@ def test_help_links_land_on_the_manuals_sections(world: World) -> None:
     manual = http.get("/help?page=seals")
     assert manual.status_code == 200
     for path in ("/seals", "/seals/new", f"/seals/{party.seal_id}",
-                 f"/seals/{party.seal_id}/suspend"):
+                 f"/seals/{party.seal_id}/suspend", "/seals/import"):
         link = re.search(r'id="help" href="([^"]+)"|href="([^"]+)" id="help"',
                          http.get(path).text)
         assert link is not None, path
         href = unquote(link.group(1) or link.group(2))
         assert href.startswith("/help?page=seals#"), href
         assert f'id="{href.split("#", 1)[1]}"' in manual.text, href
+
+
+# The key algorithm (issue 9 item 3) ---------------------------------------------------------
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_form_offers_the_cores_algorithms_each_explained(world: World, lang: str) -> None:
+    http = console(world, world.parties["A"].custodian, lang)
+    page = http.get("/seals/new")
+    offered = re.findall(r'name="algorithm" value="([^"]+)"', page.text)
+    assert offered == list(ALGORITHMS)
+    assert re.search(r'value="ecdsa" checked', page.text)  # the default: PDF
+    assert ("用于 OFD 文件" if lang == "zh" else "For OFD documents") in page.text
+    assert ("密钥算法" if lang == "zh" else "Key algorithm") in page.text
+    for value in ALGORITHMS:
+        assert f'for="f-algorithm-{value}"' in page.text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_algorithm_is_the_fields_error_and_creates_nothing(world: World,
+                                                                    lang: str) -> None:
+    http = console(world, world.parties["A"].custodian, lang)
+    token = csrf_of(http.get("/seals/new").text)
+    before, audit = seal_count(world), len(world.audit("seal.create"))
+    answer = http.post("/seals/new", data={"csrf_token": token, "type": "contract",
+                                           "name": "算法错误章", "algorithm": "dsa"})
+    assert answer.status_code == 422 and 'data-code="SEAL_ALGORITHM"' in answer.text
+    assert 'id="e-algorithm"' in answer.text and 'class="field seal-algorithms invalid"' \
+        in answer.text
+    assert ("不支持的印章算法" if lang == "zh" else "Unknown seal algorithm") in answer.text
+    assert 'value="算法错误章"' in answer.text  # what was typed is kept
+    assert seal_count(world) == before
+    refused = world.audit("seal.create")[audit:]
+    assert [e["outcome"] for e in refused] == ["refused"]
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_each_offered_algorithm_makes_a_seal_of_it(world: World, algorithm: str) -> None:
+    http = console(world, world.parties["A"].custodian, "zh")
+    seal_id = new_seal(world, http, algorithm=algorithm, name=f"{algorithm} 章")
+    with world.wiring.context() as c:
+        record = c.repos.get_seal(seal_id)
+        assert record is not None and record.algorithm == algorithm
+    page = http.get(f"/seals/{seal_id}")
+    assert f'data-algorithm="{algorithm}"' in page.text and "本平台制作" in page.text
+    assert ('id="download-esl"' in page.text) == (algorithm == "sm2")
+
+
+def test_an_sm2_seal_made_in_the_console_gives_its_esl(world: World) -> None:
+    from openseal.core.ofd.ses_read import maker_signature_valid, read_seal
+    from tests.support.tools import require_tool
+
+    http = console(world, world.parties["A"].custodian, "en")
+    seal_id = new_seal(world, http, algorithm="sm2", name="国密合同章")
+    page = http.get(f"/seals/{seal_id}")
+    assert 'data-algorithm="sm2"' in page.text and "SM2 (Chinese commercial" in page.text
+    assert 'data-origin="platform"' in page.text and "Made on this platform" in page.text
+    assert f'href="/seals/{seal_id}/seal.esl"' in page.text
+    answer = http.get(f"/seals/{seal_id}/seal.esl")
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    assert "no-store" in answer.headers["cache-control"]
+    with world.wiring.context() as c:
+        record = c.repos.get_seal(seal_id)
+        assert record is not None and record.esl is not None
+    assert answer.content == record.esl
+    assert f'filename="{record.es_id}.esl"' in answer.headers["content-disposition"]
+    esl = read_seal(answer.content)
+    assert (esl.version, esl.es_id, esl.name) == (4, record.es_id, "国密合同章")
+    assert maker_signature_valid(esl)
+    import subprocess  # openssl as an independent DER reader: a SEQUENCE, header "ES", v4
+
+    parsed = subprocess.run([require_tool("openssl"), "asn1parse", "-inform", "DER"],
+                            input=answer.content, capture_output=True, check=True,
+                            timeout=60).stdout.decode()
+    lines = parsed.splitlines()
+    assert "SEQUENCE" in lines[0] and ":ES" in parsed and ":04" in parsed
+
+
+def test_a_pdf_seal_has_no_esl_and_says_so(world: World) -> None:
+    party = world.parties["A"]
+    for lang, words in (("zh", "不是 SM2 印章"), ("en", "is not an SM2 seal")):
+        http = console(world, party.custodian, lang)
+        page = http.get(f"/seals/{party.seal_id}")
+        assert 'id="download-esl"' not in page.text and 'data-algorithm="ecdsa"' in page.text
+        answer = http.get(f"/seals/{party.seal_id}/seal.esl")
+        assert answer.status_code == 422 and "SEAL_NOT_SM2" in answer.text
+        assert words in answer.text and "Traceback" not in answer.text
+    other = world.parties["B"].seal_id
+    assert console(world, party.custodian).get(f"/seals/{other}/seal.esl").status_code == 404

@@ -16,7 +16,11 @@ from openseal.interfaces.web.console import (
     members,
     org_review,
     registration,
+    request_decisions,
+    request_sealing,
     reviews,
+    seal_detail,
+    seal_import,
     seals,
     signin,
     use_requests,
@@ -24,12 +28,15 @@ from openseal.interfaces.web.console import (
 from openseal.interfaces.web.console.layout import NAV
 from openseal.interfaces.web.console.session import Redirect, Refused
 
-# Each feature's router; a new console feature adds its own here.
+# Each feature's router; a new console feature adds its own here. Order matters where
+# paths overlap: /seals/import and /seals/new before /seals/{seal_id}, /requests/new before
+# /requests/{request_id}.
 ROUTERS: list[APIRouter] = [signin.router, home.router, account.router, invitation.router,
-                            manual.router, seals.router, use_requests.router,
-                            audit_log.router, registration.router, org_review.router,
-                            members.router, api_clients.router, authorisations.router,
-                            reviews.router]
+                            manual.router, seal_import.router, seals.router,
+                            seal_detail.router, use_requests.router, request_decisions.router,
+                            request_sealing.router, audit_log.router, registration.router,
+                            org_review.router, members.router, api_clients.router,
+                            authorisations.router, reviews.router]
 FEATURES = (seals, authorisations, reviews, use_requests, audit_log, members, api_clients,
             registration, org_review)  # their NAV_ITEMS follow Home, in this order
 

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +31,8 @@ from openseal.adapters.db.engine import (
     upgrade,
 )
 from openseal.adapters.db.repository import SqlRepositories
+from openseal.adapters.keys.pkcs11 import Pkcs11KeyStore
+from openseal.adapters.keys.routing import RoutingKeyStore
 from openseal.adapters.keys.software import SoftwareKeyStore
 from openseal.adapters.storage.documents import FileDocumentStore
 from openseal.config import Settings
@@ -44,8 +46,10 @@ from openseal.core.audit.checkpointing import (
     checkpoint_due,
     make_log_checkpoint,
 )
+from openseal.core.audit.model import AuditEvent
 from openseal.core.audit.recorder import Actor, AuditRecorder
 from openseal.core.clock import Clock, SystemClock
+from openseal.core.identity.service import find_organization
 from openseal.core.pki.service import PkiService, not_initialised
 from openseal.errors import Conflict, InvalidInput, OpenSealError, Unavailable
 
@@ -58,12 +62,23 @@ class Context:
 
     repos: SqlRepositories
     pki: PkiService
-    keystore: SoftwareKeyStore
+    keystore: RoutingKeyStore
     clock: Clock
     settings: Settings
     audit: AuditRecorder
     accounts: AccountKit
     documents: FileDocumentStore
+
+    def key_store_for(self, org_ref: str) -> str:
+        """Where a new seal's key goes when the request names no key store: "pkcs11" for
+        the organisations listed in OPENSEAL_PKCS11_ORGS (ids or credit codes), else
+        OPENSEAL_KEY_STORE. NotFound for an unknown organisation."""
+        listed = self.settings.pkcs11_org_refs
+        if listed:
+            org = find_organization(self.repos, org_ref)
+            if {org.id, org.uscc} & listed:
+                return "pkcs11"
+        return self.settings.key_store
 
 
 def schema_outdated() -> Conflict:
@@ -95,10 +110,19 @@ class Wiring:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.checkpoints = CheckpointPolicy(settings.audit_checkpoint_every,
                                             settings.audit_checkpoint_seconds)
+        self.observers: list[Callable[[Sequence[AuditEvent]], None]] = []
+        """Told of the audit entries of each transaction once it has committed (metrics)."""
 
     @cached_property
-    def keystore(self) -> SoftwareKeyStore:
-        return SoftwareKeyStore(self.settings.keys_dir, load_master_key(self.settings))
+    def keystore(self) -> RoutingKeyStore:
+        """Software keys, plus the PKCS#11 token's when OPENSEAL_PKCS11_LIBRARY is set."""
+        software = SoftwareKeyStore(self.settings.keys_dir, load_master_key(self.settings))
+        s = self.settings
+        if not s.pkcs11_library:
+            return RoutingKeyStore(software)
+        library, token = s.pkcs11_library, s.pkcs11_token or ""
+        return RoutingKeyStore(software, lambda: Pkcs11KeyStore(
+            library, token, lambda: load_pkcs11_pin(s)))
 
     @cached_property
     def documents(self) -> FileDocumentStore:
@@ -144,6 +168,14 @@ class Wiring:
             pki = PkiService(repos, self.keystore, self.clock, audit)
             yield Context(repos, pki, self.keystore, self.clock, self.settings, audit,
                           self.accounts, self.documents)
+        self._tell_observers(audit.recorded)
+
+    def _tell_observers(self, events: Sequence[AuditEvent]) -> None:
+        for observe in self.observers if events else ():
+            try:
+                observe(events)
+            except Exception:  # noqa: BLE001 - the action is committed; metrics never fail it
+                logging.getLogger(__name__).warning("audit observer failed", exc_info=True)
 
     def run(self, use_case: Callable[[Context], T], refusal: Refusal | None = None,
             actor: Actor | None = None) -> T:
@@ -213,6 +245,31 @@ def load_master_key(settings: Settings, create: bool = False) -> bytes:
     with os.fdopen(fd, "w") as fh:
         fh.write(base64.b64encode(key).decode() + "\n")
     return key
+
+
+def load_pkcs11_pin(settings: Settings) -> str:
+    """OPENSEAL_PKCS11_PIN (if not empty), else the first line of OPENSEAL_PKCS11_PIN_FILE.
+    Unavailable when neither is set, or the file cannot be read or is readable by others
+    (like ssh with a private key). The PIN is never shown."""
+    if settings.pkcs11_pin is not None and settings.pkcs11_pin.get_secret_value():
+        return settings.pkcs11_pin.get_secret_value()
+    path = settings.pkcs11_pin_file
+    if path is None:
+        raise Unavailable("PKCS11_PIN_MISSING",
+                          "未提供硬件令牌的 PIN：请设置 OPENSEAL_PKCS11_PIN 或 "
+                          "OPENSEAL_PKCS11_PIN_FILE",
+                          "No PIN for the token: set OPENSEAL_PKCS11_PIN or "
+                          "OPENSEAL_PKCS11_PIN_FILE")
+    try:
+        if path.stat().st_mode & 0o077:
+            raise Unavailable("PKCS11_PIN_FILE_MODE",
+                              f"PIN 文件 {path} 其他用户可读：请执行 chmod 600 {path}",
+                              f"The PIN file {path} is readable by others: chmod 600 {path}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        raise Unavailable("PKCS11_PIN_FILE", f"无法读取 PIN 文件 {path}",
+                          f"Cannot read the PIN file {path}") from None
+    return lines[0] if lines else ""
 
 
 def _decode_master_key(text: str) -> bytes:

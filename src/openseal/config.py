@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
     argon2_memory_kib: int = 19_456
     argon2_time_cost: int = 2
+    pkcs11_library: str | None = None
+    """A PKCS#11 module (OPENSEAL_PKCS11_LIBRARY, e.g. /usr/lib/softhsm/libsofthsm2.so):
+    keys whose id starts with ``pkcs11:`` live in its token. Unset: software keys only."""
+    pkcs11_token: str | None = None
+    """The token's label (OPENSEAL_PKCS11_TOKEN)."""
+    pkcs11_pin: SecretStr | None = Field(default=None, repr=False)
+    metrics_token: SecretStr | None = Field(default=None, repr=False)
+    """OPENSEAL_METRICS_TOKEN: when set, /metrics wants ``Authorization: Bearer <token>``."""
+    rto_seconds: float = 900.0
+    """OPENSEAL_RTO_SECONDS: the recovery time objective `openseal drill` is held to."""
+    """The user PIN (OPENSEAL_PKCS11_PIN); or OPENSEAL_PKCS11_PIN_FILE, a file holding it."""
+    pkcs11_pin_file: Path | None = None
+    key_store: str = "software"
+    """Where new seals' keys go unless the request says (OPENSEAL_KEY_STORE): software or
+    pkcs11."""
+    pkcs11_orgs: str = ""
+    """Organisations (ids or credit codes, comma-separated; OPENSEAL_PKCS11_ORGS) whose new
+    seals' keys go to the PKCS#11 token unless the request says otherwise."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -55,6 +73,10 @@ class Settings(BaseSettings):
     def certificate_url(self) -> str:
         """The public base URL written into new certificates (CRL, OCSP)."""
         return self.public_url or self.base_url
+
+    @property
+    def pkcs11_org_refs(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.pkcs11_orgs.split(",") if r.strip())
 
     @property
     def keys_dir(self) -> Path:

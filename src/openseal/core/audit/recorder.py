@@ -31,6 +31,8 @@ class AuditRecorder:
         self._log = log
         self._clock = clock
         self.actor = actor
+        self.recorded: list[AuditEvent] = []
+        """The events this recorder appended (its transaction's, once committed)."""
 
     def record(
         self, action: str, outcome: str = "success", *, org_id: str | None = None,
@@ -38,7 +40,9 @@ class AuditRecorder:
     ) -> AuditEvent:
         """Append one event; it commits or rolls back with the caller's transaction."""
         actor = self.actor
-        return self._log.append_audit(lambda seq, prev: new_event(
+        event = self._log.append_audit(lambda seq, prev: new_event(
             seq, self._clock.now(), prev, actor=actor.name, actor_kind=actor.kind,
             action=action, outcome=outcome, org_id=org_id, target=target,
             client_addr=actor.client_addr, agent=actor.agent, details=dict(details or {})))
+        self.recorded.append(event)
+        return event

@@ -12,6 +12,7 @@ from openseal.core.signing.service import SealerCache
 from openseal.interfaces.api import batch_runner, problems
 from openseal.interfaces.api.fairness import Quota, VerifyGate
 from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
+from openseal.interfaces.api.observability import Observability
 from openseal.interfaces.api.routes import (
     approvals,
     audit,
@@ -22,6 +23,7 @@ from openseal.interfaces.api.routes import (
     grants,
     health,
     lifecycle,
+    metrics,
     orgs,
     pki,
     reviews,
@@ -32,6 +34,8 @@ from openseal.interfaces.api.routes import (
     verify_report,
 )
 from openseal.interfaces.web import pages, site
+from openseal.ops.logs import configure_logging
+from openseal.ops.metrics import count_events
 
 
 def create_app(wiring: Wiring | None = None) -> FastAPI:
@@ -46,10 +50,13 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     app.state.verify_gate = VerifyGate(Quota(slots=max(1, app.state.wiring.settings
                                                        .verify_workers)))
     problems.install(app, page_error=pages.error_page)
+    if count_events not in app.state.wiring.observers:  # counters move on committed entries
+        app.state.wiring.observers.append(count_events)
     settings = app.state.wiring.settings
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
-    for router in (health.router, verify.router, pki.router, auth.router, orgs.router,
-                   users.router, clients.router, seals.router, documents.router,
+    app.add_middleware(Observability)  # outermost: request id, access line, latency
+    for router in (health.router, metrics.router, verify.router, pki.router, auth.router,
+                   orgs.router, users.router, clients.router, seals.router, documents.router,
                    audit.router, lifecycle.router, grants.router, approvals.router,
                    reviews.router, templates.router, batch_jobs.router,
                    verify_report.router, pages.router):
@@ -57,6 +64,12 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
     site.install(app)  # the console, /static and the pages' security headers
     batch_runner.install(app)  # resumes unfinished batch jobs on startup
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as ``openseal serve`` runs it (in each worker): JSON logs on stderr first."""
+    configure_logging()
+    return create_app()
 
 
 def _publish_problem_schema(app: FastAPI) -> None:

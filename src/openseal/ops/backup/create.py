@@ -17,6 +17,7 @@ import shutil
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,10 +30,12 @@ import openseal
 from openseal.bootstrap import Wiring, load_master_key
 from openseal.errors import InvalidInput
 from openseal.ops.backup.manifest import FORMAT, file_digest, members_of, write_manifest
+from openseal.ops.backup.raw import raw_audit, raw_signer
 from openseal.ops.backup.rows import dump_rows, reflected
 from openseal.ops.backup.sealed_box import encrypt_file
 from openseal.ops.backup.snapshot import snapshot
 
+Signer = tuple[Callable[[bytes], bytes], tuple[bytes, ...]]
 FOLDERS = ("documents", "keys", "witness")
 """Folders of OPENSEAL_HOME kept in a backup (under files/ in the archive)."""
 
@@ -57,33 +60,36 @@ class BackupResult:
 
 
 def create_backup(w: Wiring, out: Path, passphrase: bytes | None = None,
-                  include_master_key: bool = False) -> BackupResult:
-    """Write the backup of ``w``'s instance to ``out`` (atomically)."""
+                  include_master_key: bool = False, *,
+                  before_upgrade: bool = False) -> BackupResult:
+    """Write the backup of ``w``'s instance to ``out`` (atomically). ``before_upgrade``: the
+    schema may be older than this version (read by reflection only, no new checkpoint)."""
     if include_master_key and not passphrase:
         raise InvalidInput(
             "BACKUP_MASTER_KEY_NEEDS_PASSPHRASE", "备份中包含主密钥时必须用口令加密备份",
             "A backup that holds the master key must be encrypted with a passphrase",
             field="include_master_key")
     started = time.monotonic()
-    w.require_schema()
-    checkpoint = w.make_checkpoint()
+    if not before_upgrade:
+        w.require_schema()
+        w.make_checkpoint()
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".openseal-backup-") as tmp:
         scratch = Path(tmp)
         staging = scratch / "staging"
-        body = _stage(w, staging, scratch, include_master_key)
-        body["audit"] = {"size": checkpoint.size, "root_hash": checkpoint.root_hash}
-        signer = w.run(lambda c: c.pki.audit_signer())
-        write_manifest(staging, body, signer.sign, signer.certificates())
+        body, (sign, chain) = _stage(w, staging, scratch, include_master_key)
+        write_manifest(staging, body, sign, chain)
         archive = _tar(staging, scratch / "backup.tar")
         if passphrase:
             encrypt_file(archive, scratch / "backup.enc", passphrase)
             archive = scratch / "backup.enc"
         _place(archive, out)
     result = BackupResult(out, file_digest(out), out.stat().st_size, body["tables"],
-                          checkpoint.size, bool(passphrase), include_master_key,
+                          body["audit"]["size"], bool(passphrase), include_master_key,
                           time.monotonic() - started)
+    if before_upgrade:
+        return result  # recorded by the upgrade, once the schema is current
     try:
         w.run(lambda c: c.audit.record("backup.create", target=out.name,
                                        details=_audit_details(result)))
@@ -99,10 +105,13 @@ def _audit_details(result: BackupResult) -> dict[str, Any]:
             "self_contained": result.master_key_included}
 
 
-def _stage(w: Wiring, staging: Path, scratch: Path, include_master_key: bool) -> dict[str, Any]:
+def _stage(w: Wiring, staging: Path, scratch: Path,
+           include_master_key: bool) -> tuple[dict[str, Any], Signer]:
     with snapshot(w.engine, scratch) as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
         tables = _dump_database(conn, staging / "db")
+        audit = raw_audit(conn)  # the checkpoint just made, or the trail as it stands
+        signer = raw_signer(conn, w.keystore)
     for name in FOLDERS:
         source = w.settings.witness_dir if name == "witness" else w.settings.home / name
         if source.is_dir():
@@ -114,8 +123,9 @@ def _stage(w: Wiring, staging: Path, scratch: Path, include_master_key: bool) ->
     return {"format": FORMAT, "openseal_version": openseal.__version__,
             "created_at": w.clock.now().isoformat(), "instance": w.settings.instance_name,
             "source": {"backend": w.engine.dialect.name, "schema_revision": revision},
-            "tables": tables, "table_order": list(tables),
-            "master_key_included": include_master_key, "members": members_of(staging)}
+            "tables": tables, "table_order": list(tables), "audit": audit,
+            "master_key_included": include_master_key,
+            "members": members_of(staging)}, signer
 
 
 def _dump_database(conn: Connection, folder: Path) -> dict[str, int]:

@@ -4,7 +4,7 @@ The OFD twin of ``service.seal_document``, with the same rules and the same reco
 
 - authorised exactly as a PDF: ``seals:use`` on the seal (a grant), or a ticket for exactly
   this file (its SHA-256) and seal with ``seals:request``; the seal must be active, and SM2
-  (``SEAL_ALGORITHM_OFD`` for an ECDSA seal: PAdES seals stamp PDFs);
+  (``SEAL_ALGORITHM_OFD`` for an ECDSA or RSA seal: PAdES seals stamp PDFs);
 - sealed in memory by ``core.ofd.sign.seal_ofd_result`` with the seal's stored ``.esl``
   (SES_Seal v4) and SM2 certificate; the key store signs TBS_Sign (``sign_raw(key, data,
   "sm3")``: the key never leaves it); ``signed_at`` is the clock's now;
@@ -80,7 +80,8 @@ class OfdSealRequest:
 
 
 def refuse_ecdsa_for_ofd(seal: SealRecord) -> None:
-    """An OFD seal (GB/T 38540) is an SM2 signature: an ECDSA seal stamps PDFs only."""
+    """An OFD seal (GB/T 38540) is an SM2 signature: an ECDSA or RSA seal stamps PDFs
+    only."""
     if seal.algorithm != "sm2" or seal.esl is None:
         raise InvalidInput("SEAL_ALGORITHM_OFD",
                            f"印章「{seal.name}」不是 SM2 印章，不能加盖在 OFD 文件上（OFD 电子签章"
@@ -156,7 +157,7 @@ def ofd_sealer(cache: SealerCache, seal: SealRecord, pki: PkiService,
                keystore: KeyStore) -> OfdSealer:
     """The process's OfdSealer of ``seal`` (built once; ``cache.forget`` drops it)."""
     refuse_ecdsa_for_ofd(seal)
-    return cache.other("ofd", seal.id, lambda: OfdSealer(seal, pki, keystore))
+    return cache.other("ofd", seal, lambda: OfdSealer(seal, pki, keystore))
 
 
 def seal_ofd_document(

@@ -48,28 +48,35 @@ class SealedDocument:
 
 
 class SealerCache:
-    """One PdfSealer per seal, kept for the life of the process (no key or chain reloads)."""
+    """One PdfSealer per seal, kept for the life of the process (no key or chain reloads).
+
+    Each entry remembers the certificate it was built for: when the seal's record (read
+    from the database for every use) names another certificate, because the seal was renewed
+    here or on another server, the entry is rebuilt. So several servers never seal with a
+    certificate that one of them has replaced.
+    """
 
     def __init__(self) -> None:
-        self._sealers: dict[str, PdfSealer] = {}
-        self._others: dict[tuple[str, str], Any] = {}  # (kind, seal id): e.g. OFD sealers
+        self._sealers: dict[str, tuple[str, PdfSealer]] = {}
+        self._others: dict[tuple[str, str], tuple[str, Any]] = {}  # (kind, seal id)
         self._lock = threading.Lock()
 
     def get(self, seal: SealRecord, pki: PkiService, keystore: KeyStore) -> PdfSealer:
         with self._lock:
-            sealer = self._sealers.get(seal.id)
-            if sealer is None:
+            cert_id, sealer = self._sealers.get(seal.id, ("", None))
+            if sealer is None or cert_id != seal.cert_id:
                 sealer = _build_sealer(seal, pki, keystore)
-                self._sealers[seal.id] = sealer
+                self._sealers[seal.id] = (seal.cert_id, sealer)
             return sealer
 
-    def other(self, kind: str, seal_id: str, build: Callable[[], T]) -> T:
-        """Another kind of sealer of ``seal_id`` (``ofd``: core.signing.ofd_service), built
-        once by ``build``; ``forget`` drops it too."""
+    def other(self, kind: str, seal: SealRecord, build: Callable[[], T]) -> T:
+        """Another kind of sealer of ``seal`` (``ofd``: core.signing.ofd_service), built
+        once per certificate by ``build``; ``forget`` drops it too."""
         with self._lock:
-            found = self._others.get((kind, seal_id))
-            if found is None:
-                found = self._others[(kind, seal_id)] = build()
+            cert_id, found = self._others.get((kind, seal.id), ("", None))
+            if found is None or cert_id != seal.cert_id:
+                found = build()
+                self._others[(kind, seal.id)] = (seal.cert_id, found)
             return cast(T, found)
 
     def forget(self, seal_id: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from openseal import __version__
 from openseal.bootstrap import Wiring, load_master_key
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
@@ -35,6 +36,19 @@ from openseal.interfaces.cli.output import emit, lang, translated_errors
 
 app = typer.Typer(help="OpenSeal 电子印章 / electronic seals", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"openseal {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version,
+                                          is_eager=True, help="Show the version and exit")
+             ) -> None:
+    """OpenSeal 电子印章 / electronic seals."""
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +102,7 @@ batch_cmds.register(app, wiring)
 template_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 backup_cmds.register(app, wiring)
+backup_cmds.register_upgrade(app, wiring)
 
 
 def main() -> None:

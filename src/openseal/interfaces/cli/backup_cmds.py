@@ -20,6 +20,7 @@ from openseal.ops.backup import (
     run_drill,
 )
 from openseal.ops.backup.retention import prune, schedule_seconds
+from openseal.ops.upgrade import upgrade_instance
 
 
 def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
@@ -73,14 +74,44 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @app.command()
     def drill(database_url: str = typer.Option(None, "--database-url",
                                                help="Scratch database (default: SQLite)"),
-              rto: float = typer.Option(900.0, "--rto", help="Recovery time objective, s"),
+              rto: float = typer.Option(None, "--rto",
+                                        help="Recovery time objective, s (OPENSEAL_RTO_SECONDS)"),
               sample: list[Path] = typer.Option(None, "--sample"),
               as_json: bool = typer.Option(False, "--json")) -> None:
         """Backup -> restore into a scratch instance -> checks; prints the recovery time."""
         with translated_errors(as_json):
-            result = run_drill(wiring(), rto, database_url=database_url, samples=sample or [])
+            w = wiring()
+            result = run_drill(w, rto or w.settings.rto_seconds, database_url=database_url,
+                               samples=sample or [])
             emit(result.to_dict(), as_json, lambda: _say_drill(result.to_dict()))
         raise typer.Exit(0 if result.ok else 1)
+
+
+def register_upgrade(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
+    @app.command()
+    def upgrade(backup_dir: Path = typer.Option(None, "--backup-dir",
+                                                help="Where the pre-upgrade backup goes "
+                                                     "(default: $OPENSEAL_HOME/backups)"),
+                no_backup: bool = typer.Option(False, "--no-backup"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+        """Back the instance up, then bring its database to this version's schema."""
+        with translated_errors(as_json):
+            w = wiring()
+            folder = None if no_backup else (backup_dir or w.settings.home / "backups")
+            result = upgrade_instance(w, folder)
+            emit(result, as_json, lambda: _say_upgrade(result))
+
+
+def _say_upgrade(r: dict[str, object]) -> None:
+    zh = lang() == "zh"
+    if not r["upgraded"]:
+        typer.echo(f"数据库已是最新结构（{r['to']}）" if zh
+                   else f"The database is already at the newest schema ({r['to']})")
+        return
+    if r["backup"]:
+        backup = r["backup"]["file"]  # type: ignore[index]
+        typer.echo(f"升级前备份：{backup}" if zh else f"Backup before the upgrade: {backup}")
+    typer.echo(f"已升级：{r['from']} → {r['to']}" if zh else f"Upgraded: {r['from']} → {r['to']}")
 
 
 def _check_target(out: Path | None, folder: Path | None, keep: int,

@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from openseal import __version__
 from openseal.interfaces.web.i18n import (
     LANG_COOKIE,
     LANGS,
@@ -49,7 +50,7 @@ def environment(lang: str) -> Environment:
     env.globals.update(lang=lang, html_lang=HTML_LANG[lang], static=static,
                        other_lang=next(x for x in LANGS if x != lang),
                        language_names=LANGUAGE_NAMES, switch_language=switch_language,
-                       help_url=help_url)
+                       help_url=help_url, version=__version__)
     return env
 
 

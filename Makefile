@@ -21,7 +21,7 @@ run: install
 	OPENSEAL_HOME=$(DEMO) $(PY) -m openseal demo --serve --host 127.0.0.1 --port 8000
 
 test: install
-	$(PY) -m pytest -n $(JOBS) -q
+	$(PY) -m pytest -n $(JOBS) -q --durations=15
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -16,18 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openseal.core.accounts.secrets import SCOPES
-from tests.support.api import World, make_world
+from tests.support.api import World, world_on_each_backend
 from tests.support.routes import call, fill, operations, snapshot
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("c1") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "c1")
 
 
 def _callers(world: World) -> dict[str, TestClient]:

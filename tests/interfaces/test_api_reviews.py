@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support import people
-from tests.support.api import Party, World, invite, make_world
+from tests.support.api import Party, World, invite, world_on_each_backend
 from tests.support.pdfs import reportlab_pdf
 
 API = "/api/v1"
@@ -29,11 +29,7 @@ _names = itertools.count()
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("api-reviews") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "api-reviews")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from openseal.core.pki.pem import load_pem_certificates
 from tests.support import producers
-from tests.support.api import World, make_world
+from tests.support.api import World, world_on_each_backend
 from tests.support.imported_seals import ca_p12, licensed_ca
 from tests.support.ofd import make_ofd
 from tests.support.signature_checks import pyhanko_status, rsa_bits
@@ -26,11 +26,7 @@ API = "/api/v1"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("api-rsa") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "api-rsa")
 
 
 def api_chain(http: TestClient, seal_id: str) -> list[x509.Certificate]:

@@ -14,7 +14,7 @@ from openseal.core.ofd.ses import maker_signature_valid, read_seal
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.pki.sm2_chain import sm2_chain
 from openseal.core.pki.sm2_x509 import crl_signature_valid, load_crl
-from tests.support.api import World, make_world
+from tests.support.api import World, world_on_each_backend
 from tests.support.pdfs import reportlab_pdf
 
 API = "/api/v1"
@@ -23,11 +23,7 @@ API = "/api/v1"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("api-sm2") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "api-sm2")
 
 
 @pytest.fixture(scope="module")

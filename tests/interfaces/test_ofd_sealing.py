@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.api import Party, World, make_world
+from tests.support.api import Party, World, world_on_each_backend
 from tests.support.approvals import approve, ticket_of
 from tests.support.ofd import make_ofd, zipped
 from tests.support.pdfs import reportlab_pdf
@@ -50,11 +50,7 @@ class OfdCli:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("ofd-sealing") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "ofd-sealing")
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from openseal.core.ofd.ses import read_seal
 from openseal.core.pki.pem import load_pem_certificates
 from tests.support import openssl_sm2
 from tests.support import sm2_ocsp as check
-from tests.support.api import World, make_world
+from tests.support.api import World, make_world, world_on_each_backend
 from tests.support.instance import ORG_NAME, ORG_USCC
 from tests.support.server import Server
 
@@ -33,11 +33,7 @@ OCSP_REPLY = "application/ocsp-response"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("sm2-ocsp-http") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "sm2-ocsp-http")
 
 
 @pytest.fixture(scope="module")

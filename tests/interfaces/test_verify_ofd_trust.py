@@ -26,7 +26,7 @@ from openseal.core.pki.anchors import sm2_verification_anchors, verification_inp
 from openseal.core.verification import VerificationReport, verify_document
 from openseal.core.verification import reasons as R
 from openseal.core.verification.policy import VerificationPolicy, local_revocation_policy
-from tests.support.api import Party, World, make_world
+from tests.support.api import Party, World, world_on_each_backend
 from tests.support.ofd import make_ofd
 from tests.support.ofd_tokens import (
     ThrowawayTsa,
@@ -44,11 +44,7 @@ OFD = "application/ofd"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[World]:
-    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
-        else None
-    world = make_world(tmp_path_factory.mktemp("ofd-trust") / "home", database_url=url)
-    yield world
-    world.wiring.engine.dispose()
+    yield from world_on_each_backend(request, tmp_path_factory, "ofd-trust")
 
 
 @pytest.fixture(scope="module")

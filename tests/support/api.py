@@ -7,9 +7,11 @@ documents are prepared through the services (they have their own HTTP tests)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyotp
 from fastapi.testclient import TestClient
@@ -235,3 +237,13 @@ def _seal_and_document(world: World, party: Party) -> None:
                              reportlab_pdf(), SealRequest(Placement(1), None, None),
                              audit=c.audit, principal=operator(party.org_id))
     party.seal_id, party.document_id = seal.id, done.record.id
+
+
+def world_on_each_backend(request: Any, tmp_path_factory: Any, name: str) -> Iterator[World]:
+    """The body of a module's ``world`` fixture parametrised over ("sqlite", "postgresql"):
+    a world on SQLite, then on the module's PostgreSQL database; disposed afterwards."""
+    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" \
+        else None
+    world = make_world(tmp_path_factory.mktemp(name) / "home", database_url=url)
+    yield world
+    world.wiring.engine.dispose()

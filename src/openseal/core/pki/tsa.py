@@ -8,6 +8,8 @@ authority (see ``tsa_parts``); only what differs per token is encoded per token.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +26,7 @@ from openseal.core.pki.tsa_parts import (
     granted,
     message_imprint,
 )
-from openseal.errors import Unavailable
+from openseal.errors import OpenSealError, Unavailable
 
 # OpenSeal's TSA policy OID lives under the "example" arc until an enterprise number exists.
 TSA_POLICY_OID = "1.3.6.1.4.1.55555.1.1"
@@ -45,9 +47,10 @@ class TimestampAuthority:
         self._id = identity
         self._keys = keystore
         self._clock = clock
+        with _fail_closed():
+            mechanism = keystore.signature_algorithm(identity.key_id, "sha256")
         self._parts = TokenParts.build(
-            identity.certificate, identity.chain, TSA_POLICY_OID, ACCURACY_SECONDS,
-            keystore.signature_algorithm(identity.key_id, "sha256"))
+            identity.certificate, identity.chain, TSA_POLICY_OID, ACCURACY_SECONDS, mechanism)
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -79,8 +82,21 @@ class TimestampAuthority:
 
     def _token(self, imprint: bytes, nonce: bytes | None) -> bytes:
         info = self._parts.tst_info(imprint, new_serial(), self._clock.now(), nonce)
-        return self._parts.token(
-            info, lambda attrs: self._keys.sign_raw(self._id.key_id, attrs, "sha256"))
+        with _fail_closed():
+            return self._parts.token(
+                info, lambda attrs: self._keys.sign_raw(self._id.key_id, attrs, "sha256"))
+
+
+@contextmanager
+def _fail_closed() -> Iterator[None]:
+    """The TSA's key cannot be used (file gone, token unreachable, wrong PIN): no token, so
+    nothing is sealed (D4: sealing fails closed with 503, never a silent B-B downgrade)."""
+    try:
+        yield
+    except (OpenSealError, OSError) as exc:
+        raise Unavailable("TSA_UNAVAILABLE", "时间戳服务不可用，文件未盖章，请稍后重试",
+                          "The timestamp authority is unavailable: nothing was sealed; retry "
+                          "later", cause=getattr(exc, "code", type(exc).__name__)) from exc
 
 
 def _rejection(fail: str) -> tsp.TimeStampResp:

@@ -17,7 +17,6 @@ for another one by presenting a home-made certificate over its (public) public k
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -31,24 +30,15 @@ from openseal.core.governance.roles import OPERATOR
 from openseal.core.keys.model import KeyStore
 from openseal.core.keys.stores import PKCS11_PREFIX, sm2_not_in_token
 from openseal.core.pki.pem import load_pem_certificates
-from openseal.core.pki.profiles import CertificateRole
 from openseal.core.ports import Repositories
-from openseal.core.records import SealRecord
-from openseal.core.seals.importing import (
-    IMPORTED,
-    Imported,
-    _add_seal,
-    _cert_record,
+from openseal.core.seals.import_checks import (
     _checked_certificate,
-    _common_name,
-    _name,
     _not_imported_yet,
     _organisation,
     _sized,
-    _store_chain,
 )
-from openseal.core.seals.model import DEFAULT_PURPOSE, SealDesign, SealType
-from openseal.core.seals.service import SealOrder, _artwork, _seal_type
+from openseal.core.seals.importing import Imported, PdfSealParts, add_imported_pdf_seal
+from openseal.core.seals.service import SealOrder
 from openseal.errors import Conflict, InvalidInput, PermissionDenied
 
 SM2_CURVE = "1.2.156.10197.1.301"
@@ -80,21 +70,12 @@ def import_token_seal(repos: Repositories, keystore: KeyStore, clock: Clock, org
     _not_imported_yet(repos, leaf_der)
     _key_unused(repos, key_id, key_label)
     algorithm = "rsa" if leaf.public_key.algorithm == "rsa" else "ecdsa"
-    kind = _seal_type(seal_type)
-    seal_name = _name(name if name else _common_name(leaf_der) or "")
-    drawn = seal_name if kind is SealType.LEGAL_REP else organisation.name
-    design = SealDesign(kind, drawn, DEFAULT_PURPOSE[kind],
-                        organisation.uscc if kind is SealType.INVOICE else None)
-    art = _artwork(design, SealOrder(organisation.id, kind.value, seal_name, image=image,
-                                     white_to_transparent=white_to_transparent), False)
-    issuer_id = _store_chain(repos, leaf_der, chain, organisation.id)
-    record = _cert_record(leaf_der, CertificateRole.SEAL, key_id, issuer_id, organisation.id)
-    repos.add_certificate(record)
-    maker = str(leaf.issuer.human_friendly)
-    sealed = SealRecord(str(uuid.uuid4()), organisation.id, seal_name, design, key_id,
-                        record.id, art, "active", clock.now(), sandbox=False,
-                        algorithm=algorithm, origin=IMPORTED, maker=maker)
-    _add_seal(repos, sealed)
+    sealed, record = add_imported_pdf_seal(
+        repos, organisation, PdfSealParts(leaf_der, chain, key_id, algorithm),
+        SealOrder(organisation.id, seal_type, name or "", image=image,
+                  white_to_transparent=white_to_transparent), clock.now())
+    kind, seal_name, art, maker = (sealed.design.seal_type, sealed.name, sealed.artwork,
+                                   sealed.maker)
     audit.record("seal.import", org_id=organisation.id, target=f"seal:{sealed.id}", details={
         "source": "pkcs11", "key_label": key_label, "name": seal_name, "type": kind.value,
         "algorithm": algorithm, "maker": maker, "cert": record.id,

@@ -35,7 +35,7 @@ def test_ready_with_warnings_until_a_backup_is_made(world: World, tmp_path: Path
     create_backup(world.wiring, tmp_path / "b.osbak")
     assert ready(world.wiring)[1]["backup"] == "ok"
     world.clock.advance(hours=27)
-    assert ready(world.wiring) [1]["backup"] == "warn:BACKUP_OLD"
+    assert ready(world.wiring)[1]["backup"] == "warn:BACKUP_OLD"
 
 
 def test_certificates_near_or_past_their_end(world: World) -> None:

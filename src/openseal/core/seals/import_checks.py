@@ -26,18 +26,9 @@ from openseal.core.records import (
     OrganizationRecord,
     SealRecord,
 )
-from openseal.core.seals.model import SealType
 from openseal.core.seals.service import is_sandboxed
 from openseal.errors import Conflict, InvalidInput, NotFound
 
-IMPORTED = "imported"
-#: GB/T 38540 seal type -> the product's seal type (the common enumeration, see esl.py).
-SEAL_TYPES: dict[int, SealType] = {1: SealType.OFFICIAL, 2: SealType.FINANCE,
-                                   3: SealType.INVOICE, 4: SealType.CONTRACT,
-                                   5: SealType.LEGAL_REP}
-RASTER_PICTURES = {"PNG": "PNG", "GIF": "GIF", "JPG": "JPEG", "JPEG": "JPEG", "BMP": "BMP"}
-MAX_PICTURE_PIXELS = 4096 * 4096
-EC_CURVES = ("secp256r1", "secp384r1")
 MAX_FILE = 4 * 1024 * 1024  # an .esl, key, certificate or PKCS#12 larger than this is refused
 
 

@@ -74,6 +74,7 @@ from openseal.core.records import (
     SealRecord,
 )
 from openseal.core.seals.import_checks import (
+    MAX_FILE,
     _add_seal,
     _cert_record,
     _checked_certificate,
@@ -98,7 +99,6 @@ SEAL_TYPES: dict[int, SealType] = {1: SealType.OFFICIAL, 2: SealType.FINANCE,
 RASTER_PICTURES = {"PNG": "PNG", "GIF": "GIF", "JPG": "JPEG", "JPEG": "JPEG", "BMP": "BMP"}
 MAX_PICTURE_PIXELS = 4096 * 4096
 EC_CURVES = ("secp256r1", "secp384r1")
-MAX_FILE = 4 * 1024 * 1024  # an .esl, key, certificate or PKCS#12 larger than this is refused
 
 
 class KeyImporter(Protocol):
@@ -430,5 +430,5 @@ def _supported_key(key: object) -> _P12Key:
                        field="p12", algorithm=what)
 
 
-__all__ = ["IMPORTED", "Imported", "KeyImporter", "import_esl_seal", "import_p12_seal",
+__all__ = ["IMPORTED", "MAX_FILE", "Imported", "KeyImporter", "import_esl_seal", "import_p12_seal",
            "load_sm2_key", "picture_artwork"]

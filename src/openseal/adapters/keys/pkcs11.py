@@ -116,6 +116,12 @@ class Pkcs11KeyStore:
         digest = _checked_digest(digest_algorithm)
         label = _checked_label(key_id)
         with self._lock:
+            try:
+                return bytes(self._with_key(label, lambda key: _sign(key, data, digest)))
+            except Unavailable as exc:
+                if exc.fields.get("reason") not in _TRANSIENT:
+                    raise
+            self._session = None  # once more, on a session opened afresh
             return bytes(self._with_key(label, lambda key: _sign(key, data, digest)))
 
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
@@ -155,6 +161,8 @@ class Pkcs11KeyStore:
                               "（检查 OPENSEAL_PKCS11_TOKEN）",
                               f"No PKCS#11 token labelled '{self._token_label}' "
                               "(check OPENSEAL_PKCS11_TOKEN)") from None
+        except p11.PKCS11Error as exc:
+            raise _token_error(exc) from None
         self._handles.clear()
         self._session = self._login(token)
         self._pid = os.getpid()
@@ -250,6 +258,9 @@ class Pkcs11KeyStore:
         self._handles.clear()
 
 
+#: Token errors worth one more try on a fresh session (SoftHSM2 answers CKR_GENERAL_ERROR now
+#: and then when several processes use one token at once; a real HSM after a failover).
+_TRANSIENT = ("GeneralError", "DeviceError", "SessionClosed", "SessionHandleInvalid")
 _initialised_in: dict[str, int] = {}  # library path -> the process that initialised it
 
 
@@ -262,6 +273,8 @@ def _library(path: str) -> Any:
             lib.reinitialize()
             _initialised_in[path] = os.getpid()
         return lib
+    except p11.PKCS11Error as exc:
+        raise _token_error(exc) from None
     except (OSError, RuntimeError) as exc:
         raise Unavailable("PKCS11_LIBRARY", f"无法加载 PKCS#11 库 {path}（检查 "
                           "OPENSEAL_PKCS11_LIBRARY）",

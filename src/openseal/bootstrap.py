@@ -30,6 +30,7 @@ from openseal.adapters.db.engine import (
     unit_of_work,
     upgrade,
 )
+from openseal.adapters.db.failures import storage_failure as storage_failure
 from openseal.adapters.db.repository import SqlRepositories
 from openseal.adapters.keys.pkcs11 import Pkcs11KeyStore
 from openseal.adapters.keys.routing import RoutingKeyStore
@@ -106,7 +107,8 @@ class Wiring:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.actor = actor or Actor("system")
-        self.engine = make_engine(settings.resolved_database_url)
+        self.engine = make_engine(settings.resolved_database_url,
+                                  settings.database_busy_seconds)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.checkpoints = CheckpointPolicy(settings.audit_checkpoint_every,
                                             settings.audit_checkpoint_seconds)
@@ -162,12 +164,18 @@ class Wiring:
     @contextmanager
     def context(self, actor: Actor | None = None) -> Iterator[Context]:
         """One unit of work. Prefer ``run``, which also keeps checkpoints coming."""
-        with unit_of_work(self.sessions) as session:
-            repos = SqlRepositories(session)
-            audit = AuditRecorder(repos, self.clock, actor or self.actor)
-            pki = PkiService(repos, self.keystore, self.clock, audit)
-            yield Context(repos, pki, self.keystore, self.clock, self.settings, audit,
-                          self.accounts, self.documents)
+        try:
+            with unit_of_work(self.sessions) as session:
+                repos = SqlRepositories(session)
+                audit = AuditRecorder(repos, self.clock, actor or self.actor)
+                pki = PkiService(repos, self.keystore, self.clock, audit)
+                yield Context(repos, pki, self.keystore, self.clock, self.settings, audit,
+                              self.accounts, self.documents)
+        except (SQLAlchemyError, OSError) as exc:  # rolled back: the database gone or full,
+            failure = storage_failure(exc)  # or a full disk, said once here
+            if failure is None:
+                raise
+            raise failure from exc
         self._tell_observers(audit.recorded)
 
     def _tell_observers(self, events: Sequence[AuditEvent]) -> None:

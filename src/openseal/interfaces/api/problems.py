@@ -15,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from openseal.bootstrap import storage_failure
 from openseal.core.accounts.throttle import TooManyRequests
 from openseal.errors import (
     Conflict,
@@ -57,7 +59,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     415: _documented("Unsupported media type"), 422: _documented("Invalid input"),
     500: _documented("Internal error (never with a stack trace)"),
     429: _documented("Too many attempts; see Retry-After"),
-    503: _documented("Unavailable; retry later"),
+    503: _documented("Unavailable (e.g. DATABASE_UNAVAILABLE); see Retry-After"),
+    507: _documented("DISK_FULL: the server's disk is full; nothing was kept"),
 }
 # The one error -> HTTP status table of the API.
 STATUS: dict[type[OpenSealError], int] = {
@@ -65,7 +68,8 @@ STATUS: dict[type[OpenSealError], int] = {
     IntegrityViolation: 409, Unavailable: 503, Unauthenticated: 401, TooManyRequests: 429,
 }
 # Codes whose status is more specific than their kind's.
-STATUS_BY_CODE = {"NOT_A_PDF": 415, "UPLOAD_TOO_LARGE": 413, "NOT_INITIALISED": 503}
+STATUS_BY_CODE = {"NOT_A_PDF": 415, "UPLOAD_TOO_LARGE": 413, "NOT_INITIALISED": 503,
+                  "DISK_FULL": 507}
 
 
 def language(request: Request) -> str:
@@ -144,6 +148,15 @@ def install(app: FastAPI, page_error: PageError | None = None) -> None:
         return answer(request, status_of(exc), exc.code, exc.message(language(request)),
                       headers, **extra)
 
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def storage_error(request: Request, exc: Exception) -> Response:
+        """What escaped a unit of work (no database at all, a full disk outside one)."""
+        failure = storage_failure(exc)
+        if failure is None:
+            return await internal(request, exc)
+        return await domain_error(request, failure)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
@@ -153,6 +166,9 @@ def install(app: FastAPI, page_error: PageError | None = None) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        failure = storage_failure(exc.__cause__) if exc.__cause__ is not None else None
+        if failure is not None:  # the framework's 400 for an upload spooled to a full TMPDIR
+            return await domain_error(request, failure)
         # Keep the framework's headers: RFC 9110 requires Allow on 405, listing every
         # method of the path (the framework names only the first route it matched).
         headers = dict(exc.headers or {})

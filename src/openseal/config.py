@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=_default_home)
     database_url: str | None = None
+    database_busy_seconds: float = 30.0
+    """OPENSEAL_DATABASE_BUSY_SECONDS: how long a SQLite write waits for a lock another
+    process holds before the request fails with DATABASE_UNAVAILABLE (503)."""
     master_key: str | None = Field(default=None, repr=False)
     lang: str = "zh"
     base_url: str = "http://localhost:8000"
@@ -52,10 +55,6 @@ class Settings(BaseSettings):
     pkcs11_token: str | None = None
     """The token's label (OPENSEAL_PKCS11_TOKEN)."""
     pkcs11_pin: SecretStr | None = Field(default=None, repr=False)
-    metrics_token: SecretStr | None = Field(default=None, repr=False)
-    """OPENSEAL_METRICS_TOKEN: when set, /metrics wants ``Authorization: Bearer <token>``."""
-    rto_seconds: float = 900.0
-    """OPENSEAL_RTO_SECONDS: the recovery time objective `openseal drill` is held to."""
     """The user PIN (OPENSEAL_PKCS11_PIN); or OPENSEAL_PKCS11_PIN_FILE, a file holding it."""
     pkcs11_pin_file: Path | None = None
     key_store: str = "software"
@@ -64,6 +63,27 @@ class Settings(BaseSettings):
     pkcs11_orgs: str = ""
     """Organisations (ids or credit codes, comma-separated; OPENSEAL_PKCS11_ORGS) whose new
     seals' keys go to the PKCS#11 token unless the request says otherwise."""
+
+    metrics_token: SecretStr | None = Field(default=None, repr=False)
+    """OPENSEAL_METRICS_TOKEN: when set, /metrics wants ``Authorization: Bearer <token>``."""
+    rto_seconds: float = 900.0
+    """OPENSEAL_RTO_SECONDS: the recovery time objective `openseal drill` is held to."""
+    job_workers: int = 1
+    """OPENSEAL_JOB_WORKERS: background jobs each `openseal serve` process runs at once
+    (0: this server runs none; `openseal worker` runs them instead)."""
+    job_stale_seconds: int = 300
+    """OPENSEAL_JOB_STALE_SECONDS: a job, or one batch document, whose worker has given no
+    sign of life for this long is taken up again by another worker. Longer than sealing one
+    document ever takes."""
+    backup_dir: Path | None = None
+    """OPENSEAL_BACKUP_DIR: the `backup` job writes a dated backup here (unset: no job)."""
+    backup_keep: int = 14
+    """OPENSEAL_BACKUP_KEEP: scheduled backups kept in OPENSEAL_BACKUP_DIR."""
+    backup_cron: str = "30 2 * * *"
+    """OPENSEAL_BACKUP_CRON: when the `backup` job runs (cron, the server's local time)."""
+    archive_dir: Path | None = None
+    """OPENSEAL_ARCHIVE_DIR: archived sealed PDFs the `archive.refresh` job keeps verifiable
+    (a new document timestamp before the last one's TSA certificate expires)."""
 
     @property
     def resolved_database_url(self) -> str:

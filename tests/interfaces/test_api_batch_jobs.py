@@ -26,7 +26,8 @@ from openseal.bootstrap import Wiring
 from openseal.core.batches.work import claim_next, seal_item
 from openseal.core.signing.service import SealerCache
 from openseal.interfaces.api.app import create_app
-from openseal.interfaces.api.batch_runner import BatchRunner, runner_of
+from openseal.interfaces.api.job_queue import jobs_of
+from openseal.ops.jobs.batch_sealing import BatchSealing
 from tests.acceptance import api_world
 from tests.support.api import BASE, PASSWORD, World, invite
 from tests.support.batch_jobs import BATCHES, wait_done
@@ -46,7 +47,7 @@ def pdfs(*titles: str) -> list[tuple[str, tuple[str, bytes, str]]]:
 
 def paused(http: TestClient) -> TestClient:
     """``http`` whose app's own runner never starts: the test runs the documents itself."""
-    runner_of(http.app).stop()  # type: ignore[arg-type]
+    jobs_of(http.app).stop()  # type: ignore[arg-type]
     return http
 
 
@@ -80,7 +81,7 @@ def test_job_seals_each_document_once_as_the_caller(world: World, tmp_path: Path
     assert early.status_code == 409 and early.json()["code"] == "BATCH_NOT_DONE"
 
     before = len(seal_uses(world))
-    runner = BatchRunner(world.wiring, SealerCache())
+    runner = BatchSealing(world.wiring, SealerCache())
     assert runner.step()  # one document: the job is running
     running = member.get(f"{BATCHES}/{job['id']}").json()
     assert running["status"] == "running" and running["counts"]["sealed"] == 1
@@ -196,7 +197,7 @@ def test_revoked_grant_mid_job_fails_the_rest(world: World) -> None:
     a = world.parties["A"]
     member = paused(world.login(a.member))
     made = member.post(BATCHES, data={"seal_id": a.seal_id}, files=pdfs("一", "二"))
-    runner = BatchRunner(world.wiring, SealerCache())
+    runner = BatchSealing(world.wiring, SealerCache())
     assert runner.step()
     revoked = world.login(a.custodian).post(f"/api/v1/grants/{a.grant_id}/revoke",
                                             json={"reason": "离职 / left"})
@@ -242,10 +243,10 @@ def test_killed_runner_then_resume_seals_each_exactly_once(world: World) -> None
     assert job["counts"] == {"queued": 2, "running": 1, "sealed": 0, "error": 0}
     assert job["items"][0]["document_id"] is None  # the killed transaction left nothing
 
-    live = BatchRunner(world.wiring, SealerCache())  # the claim is fresh: not retaken
+    live = BatchSealing(world.wiring, SealerCache())  # the claim is fresh: not retaken
     assert live.run_until_idle() == 2
     assert live.step() is False
-    assert BatchRunner(world.wiring, SealerCache(), stale_after=NOW).run_until_idle() == 1
+    assert BatchSealing(world.wiring, SealerCache(), stale_after=NOW).run_until_idle() == 1
     done = wait_done(member, made.json()["id"], seconds=1)
     assert [i["status"] for i in done["items"]] == ["sealed"] * 3
     inputs = {i["sha256_in"] for i in done["items"]}
@@ -267,7 +268,7 @@ def test_a_retaken_claim_cannot_commit(world: World) -> None:
     with w.context() as c:
         claimed = claim_next(c.repos, c.clock.now(), c.clock.now())
     assert claimed is not None
-    assert BatchRunner(w, cache, stale_after=NOW).run_until_idle() == 1
+    assert BatchSealing(w, cache, stale_after=NOW).run_until_idle() == 1
     with pytest.raises(Exception) as lost, w.context() as c:
         job = c.repos.get_batch(claimed[0].batch_id)
         assert job is not None
@@ -288,4 +289,4 @@ def test_a_starting_server_resumes_queued_jobs(world: World) -> None:
     with TestClient(create_app(world.wiring), base_url=BASE) as restarted:  # startup
         restarted.headers["Authorization"] = f"Bearer {a.client_secret}"
         assert wait_done(restarted, made.json()["id"])["counts"]["sealed"] == 1
-    assert runner_of(restarted.app).wait_idle(0)  # type: ignore[arg-type]  # shut down
+    assert jobs_of(restarted.app).wait_idle(0)  # type: ignore[arg-type]  # shut down

@@ -21,7 +21,8 @@ from openseal.core.records import SealRecord
 from openseal.core.seals.service import SealOrder, create_seal
 from openseal.core.signing.service import SealerCache
 from openseal.core.verification import verify_document
-from openseal.interfaces.api.batch_runner import BatchRunner, runner_of
+from openseal.interfaces.api.job_queue import jobs_of
+from openseal.ops.jobs.batch_sealing import BatchSealing
 from tests.acceptance import api_world
 from tests.support.api import World
 from tests.support.batch import batch_env, seal_uses, summary
@@ -187,7 +188,7 @@ world = api_world.world
 def test_api_job_seals_ofd_files_with_an_sm2_seal(world: World, tmp_path: Path) -> None:
     a = world.parties["A"]
     custodian, member = world.login(a.custodian), world.login(a.member)
-    runner_of(member.app).stop()  # type: ignore[arg-type]  # the test runs the documents
+    jobs_of(member.app).stop()  # type: ignore[arg-type]  # the test runs the documents
     made = custodian.post(f"{API}/seals", json={"type": "contract", "name": "SM2批量章",
                                                 "algorithm": "sm2"})
     assert made.status_code == 201, made.text
@@ -205,7 +206,7 @@ def test_api_job_seals_ofd_files_with_an_sm2_seal(world: World, tmp_path: Path) 
                        files=files)
     assert made.status_code == 202, made.text
     job_id = made.json()["id"]
-    assert BatchRunner(world.wiring, SealerCache()).run_until_idle() == 3
+    assert BatchSealing(world.wiring, SealerCache()).run_until_idle() == 3
     done = wait_done(member, job_id, seconds=1)
     assert done["counts"] == {"queued": 0, "running": 0, "sealed": 2, "error": 1}, done
     assert done["items"][2]["error"]["code"] == "SEAL_ALGORITHM_PDF"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 
-from openseal.interfaces.api.batch_runner import runner_of
+from openseal.interfaces.api.job_queue import jobs_of
 from tests.support.pdfs import reportlab_pdf
 
 if TYPE_CHECKING:
@@ -30,14 +30,16 @@ def seed_batch(world: World, party: Party) -> str:
     job = wait_done(client, made.json()["id"])
     assert job["counts"]["sealed"] == 1, job
     # the runner's thread holds no connection once gone (the world's engine is disposed)
-    assert runner_of(client.app).wait_idle(WAIT_SECONDS)  # type: ignore[arg-type]
+    assert jobs_of(client.app).wait_idle(WAIT_SECONDS)  # type: ignore[arg-type]
     return str(job["id"])
 
 
 def wait_done(http: TestClient, batch_id: str, seconds: float = WAIT_SECONDS
               ) -> dict[str, Any]:
-    """The job once done (polled; fails after ``seconds``)."""
+    """The job once done (its queue's jobs run, then polled; fails after ``seconds``). On
+    PostgreSQL a bare app only defers: wait_idle runs the due jobs in this thread."""
     deadline = time.monotonic() + seconds
+    jobs_of(http.app).wait_idle(seconds)  # type: ignore[arg-type]
     while True:
         answer = http.get(f"{BATCHES}/{batch_id}")
         assert answer.status_code == 200, answer.text

@@ -9,7 +9,7 @@ from openseal.bootstrap import Wiring
 from openseal.config import Settings
 from openseal.core.audit.recorder import Actor
 from openseal.core.signing.service import SealerCache
-from openseal.interfaces.api import batch_runner, problems
+from openseal.interfaces.api import job_queue, problems
 from openseal.interfaces.api.fairness import Quota, VerifyGate
 from openseal.interfaces.api.limits import MULTIPART_OVERHEAD, BodyLimit
 from openseal.interfaces.api.observability import Observability
@@ -38,8 +38,9 @@ from openseal.ops.logs import configure_logging
 from openseal.ops.metrics import count_events
 
 
-def create_app(wiring: Wiring | None = None) -> FastAPI:
-    """Build the app around ``wiring`` (by default from OPENSEAL_* settings)."""
+def create_app(wiring: Wiring | None = None, serve: bool = False) -> FastAPI:
+    """Build the app around ``wiring`` (by default from OPENSEAL_* settings); ``serve``: it
+    also runs the background job workers (``openseal serve``)."""
     app = FastAPI(title="OpenSeal", version=__version__,
                   description="OpenSeal 电子印章 / electronic seals: REST API",
                   responses=problems.ERROR_RESPONSES)
@@ -62,14 +63,14 @@ def create_app(wiring: Wiring | None = None) -> FastAPI:
                    verify_report.router, pages.router):
         app.include_router(router)
     site.install(app)  # the console, /static and the pages' security headers
-    batch_runner.install(app)  # resumes unfinished batch jobs on startup
+    job_queue.install(app, serve)  # the job queue; resumes unfinished batch jobs
     return app
 
 
 def create_served_app() -> FastAPI:
     """The app as ``openseal serve`` runs it (in each worker): JSON logs on stderr first."""
     configure_logging()
-    return create_app()
+    return create_app(serve=True)
 
 
 def _publish_problem_schema(app: FastAPI) -> None:

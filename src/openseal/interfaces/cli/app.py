@@ -31,6 +31,7 @@ from openseal.interfaces.cli import (
     sign_cmds,
     template_cmds,
     user_cmds,
+    worker_cmds,
 )
 from openseal.interfaces.cli.output import emit, lang, translated_errors
 
@@ -103,6 +104,7 @@ template_cmds.register(app, wiring)
 serve_cmds.register(app, wiring)
 backup_cmds.register(app, wiring)
 backup_cmds.register_upgrade(app, wiring)
+worker_cmds.register(app, wiring)
 
 
 def main() -> None:

@@ -1,52 +1,17 @@
-"""Output files appear whole or not at all: temporary file, fsync, then rename."""
+"""Output files appear whole or not at all: temporary file, fsync, then rename
+(ops.staged_files), published only after the record they belong to is committed."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 from openseal.bootstrap import Context, Refusal, Wiring
-from openseal.errors import InvalidInput
+from openseal.ops.staged_files import StagedFile, write_atomically
+
+__all__ = ["StagedFile", "commit_then_publish", "write_atomically"]
 
 T = TypeVar("T")
-
-
-class StagedFile:
-    """``data`` written and synced beside ``path``; visible at ``path`` only on publish()."""
-
-    def __init__(self, path: Path, data: bytes) -> None:
-        directory = path.parent
-        if not directory.is_dir():
-            raise InvalidInput("OUTPUT_DIR", f"输出目录不存在：{directory}",
-                               f"The output folder does not exist: {directory}", field="out")
-        self.path = path
-        self.tmp = directory / f".{path.name}.{secrets.token_hex(6)}.part"
-        try:
-            with open(self.tmp, "xb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            self.discard()
-            raise InvalidInput("OUTPUT_WRITE", f"无法写入 {path}：{exc.strerror}",
-                               f"Cannot write {path}: {exc.strerror}", field="out") from None
-
-    def publish(self) -> None:
-        os.replace(self.tmp, self.path)
-
-    def discard(self) -> None:
-        self.tmp.unlink(missing_ok=True)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    staged = StagedFile(path, data)
-    try:
-        staged.publish()
-    finally:
-        staged.discard()
 
 
 def commit_then_publish(w: Wiring, use_case: Callable[[Context], T], refusal: Refusal,

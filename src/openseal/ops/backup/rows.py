@@ -3,7 +3,9 @@
 The dump is logical (one JSON object per row, typed values tagged), so a backup taken on
 SQLite restores into PostgreSQL and back. Tables are read by reflection, so a backup holds
 exactly the schema of its migration revision; ``alembic_version`` is left out (the revision
-is in the manifest). Tables are written and loaded in foreign-key order.
+is in the manifest), and so is the job queue (procrastinate's tables, PostgreSQL only: its
+jobs are work in flight, and a restored server defers what is left again). Tables are
+written and loaded in foreign-key order.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, func, insert, select, text
 
 SKIPPED = frozenset({"alembic_version"})
+SKIPPED_PREFIX = "procrastinate_"
 BATCH_ROWS = 500
 
 
 def reflected(conn: Connection) -> list[Table]:
     """The database's tables in foreign-key order (parents first), without Alembic's."""
     meta = MetaData()
-    meta.reflect(conn)
+    meta.reflect(conn, only=lambda name, _meta: not name.startswith(SKIPPED_PREFIX))
     return [t for t in meta.sorted_tables if t.name not in SKIPPED]
 
 

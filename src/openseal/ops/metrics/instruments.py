@@ -29,6 +29,8 @@ VERIFICATIONS = Counter("openseal_verifications_total",
 LOGIN_FAILURES = Counter("openseal_login_failures_total",
                          "Failed log-ins, by the reason recorded in the audit trail",
                          ["reason"])
+JOBS = Counter("openseal_jobs_total", "Background jobs run, by job and outcome",
+               ["job", "outcome"])
 AUDIT_EVENTS = Counter("openseal_audit_events_total",
                        "Audit entries committed by this process, by action", ["action"])
 

@@ -31,10 +31,11 @@ from openseal.core.batches.summary import Progress, summary, summary_csv
 from openseal.errors import Conflict, IntegrityViolation
 from openseal.interfaces.api.auth import caller
 from openseal.interfaces.api.batch_job_schemas import BATCHES, BatchDetailOut, BatchOut
-from openseal.interfaces.api.batch_runner import runner_of
 from openseal.interfaces.api.deps import wiring
+from openseal.interfaces.api.job_queue import jobs_of
 from openseal.interfaces.api.routes.documents import PAGE_LIMIT
 from openseal.interfaces.api.routes.seals import PRIVATE, own_seal, receive
+from openseal.ops.jobs.catalogue import BATCH_SEAL
 
 router = APIRouter(prefix="/api/v1", tags=["batches"])
 
@@ -96,7 +97,7 @@ async def create(
     refusal = Refusal("batch.create", target=f"seal:{seal_id}", org_id=p.org_id,
                       details={"files": [u.filename[:200] for u in uploads]})
     made = await run_in_threadpool(w.run, run, refusal, p.actor())
-    runner_of(request.app).kick()
+    await run_in_threadpool(jobs_of(request.app).defer, BATCH_SEAL)
     response.headers["Location"] = f"{BATCHES}/{made.id}"
     return made
 

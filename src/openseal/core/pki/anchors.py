@@ -22,6 +22,7 @@ from openseal.core.audit.recorder import AuditRecorder
 from openseal.core.clock import Clock
 from openseal.core.gm.keys import is_sm2
 from openseal.core.pki.issuance import certificate_from_der
+from openseal.core.pki.own_cas import CaRepos, available_revocation_lists
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.pki.service import PkiService
 from openseal.core.pki.sm2_x509 import certificate_signature_valid
@@ -29,7 +30,7 @@ from openseal.core.records import TrustAnchorRecord
 from openseal.errors import Conflict, InvalidInput, NotFound
 
 
-class AnchorRepos(Protocol):
+class AnchorRepos(CaRepos, Protocol):
     def add_trust_anchor(self, record: TrustAnchorRecord) -> None: ...
     def list_trust_anchors(self) -> list[TrustAnchorRecord]: ...
     def remove_trust_anchor(self, anchor_id: str) -> bool: ...
@@ -126,9 +127,10 @@ def verification_inputs(pki: PkiService, repos: AnchorRepos
                                    list[asn1_crl.CertificateList]]:
     """What a verification of this instance trusts: (trust anchors: OpenSeal's own roots
     and the imported ones; sandbox roots, only to recognise test seals; the CRLs of
-    OpenSeal's own CAs, checked with revocation required)."""
+    OpenSeal's own CAs, checked with revocation required; one that cannot be produced now
+    is left out: ``own_cas``)."""
     return (pki.trust_anchors() + imported_anchors(repos), pki.test_anchors(),
-            pki.revocation_lists())
+            available_revocation_lists(pki, repos))
 
 
 def sm2_verification_anchors(pki: PkiService, repos: AnchorRepos | None = None

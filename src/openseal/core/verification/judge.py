@@ -27,6 +27,8 @@ def integrity_reasons(status: Any, weak: bool) -> list[str]:
 
 
 def trust_reasons(status: Any) -> list[str]:
+    """REVOKED, REVOCATION_UNAVAILABLE (``TRY_LATER``: a stale CRL, or, for our own signer,
+    none usable at all: see revocation_gap.py) or UNTRUSTED_SIGNER."""
     if status.revoked:
         return [R.REVOKED]
     if status.trusted:
@@ -83,6 +85,8 @@ def _token_reasons(token: Any) -> list[str]:
     if not token.intact or not token.valid:
         return [R.TIMESTAMP_INVALID]
     if not token.trusted:
+        if getattr(getattr(token, "trust_problem_indic", None), "name", "") == "TRY_LATER":
+            return [R.REVOCATION_UNAVAILABLE]  # its TSA's CRL: see revocation_gap.py
         return [R.TIMESTAMP_UNTRUSTED]
     return []
 

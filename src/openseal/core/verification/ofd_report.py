@@ -131,7 +131,9 @@ def signature_report(check: SignatureCheck, trust: OfdTrust = OfdTrust()) -> Sig
     revocation = NOT_CHECKED
     if trusted:
         revocation = check_revocation(path, trust.sm2_crls, trust.at or datetime.now(UTC),
-                                      proven, trust.policy.revocation_mode)
+                                      proven, trust.policy.revocation_mode,
+                                      lambda der: trust.policy.is_ours(
+                                          x509.Certificate.load(der)))
     codes += revocation.codes
     intact, valid = _intact(check), _valid(check)
     merged = R.merge(codes)

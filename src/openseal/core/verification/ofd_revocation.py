@@ -8,8 +8,10 @@ certificate, then its organisation CA) is looked up in the CRLs of its issuer:
 - a CRL counts only when it is the issuer's (names), verifies with the issuer's SM2 key
   (``sm2_chain.revoked_in``: a forged or altered CRL is ignored), is complete and has not
   expired at the validation time;
-- a certificate whose issuer has CRLs here is one of ours: revocation is *required*. No
-  usable CRL is ``REVOCATION_UNAVAILABLE`` (INDETERMINATE, never VALID);
+- a certificate whose issuer has CRLs here, or is one of our CAs (``own_issuer``: the
+  policy's ``own_issuers``, so a missing CRL does not make it foreign), is one of ours:
+  revocation is *required*. No usable CRL is ``REVOCATION_UNAVAILABLE`` (INDETERMINATE,
+  never VALID);
 - listed (revoked, or on hold: a suspended seal) at or before the trusted signing time (the
   verified timestamp's genTime), or at all when there is no trusted timestamp: ``REVOKED``
   (INVALID). Listed only after the verified timestamp: ``REVOKED_AFTER_TIMESTAMP`` (a
@@ -22,7 +24,7 @@ certificate, then its organisation CA) is looked up in the CRLs of its issuer:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,10 +48,13 @@ NOT_CHECKED = RevocationCheck()
 
 
 def check_revocation(path: Sequence[bytes], crls: Sequence[bytes], at: datetime,
-                     proven: datetime | None, mode: str = SOFT_FAIL) -> RevocationCheck:
+                     proven: datetime | None, mode: str = SOFT_FAIL,
+                     own_issuer: Callable[[bytes], bool] = lambda _: False
+                     ) -> RevocationCheck:
     """The revocation status of ``path`` (leaf first, ending with the trust anchor), as of
     the validation time ``at``, with ``proven`` the trusted signing time (None: there is no
-    verified timestamp). See the module docstring."""
+    verified timestamp). ``own_issuer(cert)``: its issuer is one of our CAs. See the
+    module docstring."""
     issued = _issuers_of(crls)
     codes: list[str] = []
     statuses: list[bool | None] = []
@@ -57,7 +62,7 @@ def check_revocation(path: Sequence[bytes], crls: Sequence[bytes], at: datetime,
         own = issued.get(_issuer_name(cert), [])
         if not own:
             unchecked = R.REVOCATION_NOT_CHECKED if mode == SOFT_FAIL \
-                else R.REVOCATION_UNAVAILABLE
+                and not own_issuer(cert) else R.REVOCATION_UNAVAILABLE
             codes.append(unchecked)
             statuses.append(None)
             continue

@@ -26,6 +26,7 @@ from openseal.core.verification.policy import (
     validation_context,
 )
 from openseal.core.verification.report import SignatureReport
+from openseal.core.verification.revocation_gap import explained
 
 SUPPORTED_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached",
                                   "/ETSI.RFC3161"})
@@ -179,13 +180,15 @@ async def _signer_status(embedded: EmbeddedPdfSignature, inputs: Inputs) -> tupl
 
 async def _validate_signature(embedded: EmbeddedPdfSignature, roots: list[x509.Certificate],
                               inputs: Inputs, moment: datetime | None = None) -> Any:
-    """pyHanko's status; revocation required for our own seals (policy.mode_for)."""
+    """pyHanko's status; revocation required for our own seals (policy.mode_for), a
+    missing CRL of ours told apart from a broken chain (revocation_gap.py)."""
     policy = inputs.policy
     earlier, at, evidence = _times(inputs)
-    context = validation_context(roots, policy, policy.mode_for(embedded.signer_cert),
-                                 moment or earlier, at, evidence)
-    return await async_validate_pdf_signature(
+    mode = policy.mode_for(embedded.signer_cert)
+    context = validation_context(roots, policy, mode, moment or earlier, at, evidence)
+    status = await async_validate_pdf_signature(
         embedded, signer_validation_context=context, diff_policy=DIFF_POLICY)
+    return await explained(status, embedded, mode, roots, moment or earlier, at, evidence)
 
 
 async def _at_timestamp(embedded: EmbeddedPdfSignature, inputs: Inputs, status: Any,

@@ -42,22 +42,28 @@ class Job:
     """SM2 roots (DER) for OFD files."""
     sm2_crls: tuple[bytes, ...] = ()
     """CRLs (DER) of the instance's SM2 CAs, for OFD signers."""
+    own_issuers: tuple[bytes, ...] = ()
+    """The instance's own CA certificates (DER): their seals' revocation is required."""
 
     @classmethod
     def of(cls, data: bytes, filename: str | None, roots: list[x509.Certificate],
            test_roots: list[x509.Certificate], crls: list[crl.CertificateList],
            sm2_anchors: list[bytes] | tuple[bytes, ...] = (),
-           sm2_crls: list[bytes] | tuple[bytes, ...] = ()) -> Job:
+           sm2_crls: list[bytes] | tuple[bytes, ...] = (), *,
+           own_issuers: list[x509.Certificate] | tuple[x509.Certificate, ...] = ()) -> Job:
         return cls(data, filename, tuple(r.dump() for r in roots),
                    tuple(r.dump() for r in test_roots), tuple(c.dump() for c in crls),
-                   tuple(bytes(a) for a in sm2_anchors), tuple(bytes(c) for c in sm2_crls))
+                   tuple(bytes(a) for a in sm2_anchors), tuple(bytes(c) for c in sm2_crls),
+                   tuple(c.dump() for c in own_issuers))
 
     def run(self) -> VerificationReport:
         """A PDF or an OFD file (told apart by content), in the one report schema."""
         return verify_document(self.data, [x509.Certificate.load(r) for r in self.roots],
                                filename=self.filename,
                                policy=local_revocation_policy(
-                                   [crl.CertificateList.load(c) for c in self.crls]),
+                                   [crl.CertificateList.load(c) for c in self.crls],
+                                   own_issuers=[x509.Certificate.load(c)
+                                                for c in self.own_issuers]),
                                test_roots=[x509.Certificate.load(r) for r in self.test_roots],
                                sm2_anchors=self.sm2_anchors, sm2_crls=self.sm2_crls)
 

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from openseal.bootstrap import Wiring
 from openseal.core.audit.recorder import Actor
 from openseal.core.pki.anchors import sm2_verification_anchors, verification_inputs
+from openseal.core.pki.own_cas import available_sm2_revocation_lists, own_issuers
 from openseal.core.registry.issued import RegistryMatch, registry_match
 from openseal.core.verification import VerificationReport
 from openseal.interfaces.api.fairness import VerifyGate
@@ -53,12 +54,12 @@ def verifier_pool(w: Wiring) -> tuple[VerifierPool, float]:
 
 
 def check(w: Wiring, data: bytes, filename: str | None, actor: Actor) -> Checked:
-    roots, test_roots, crls, sm2_anchors, sm2_crls = w.run(lambda c: (
+    roots, test_roots, crls, sm2_anchors, sm2_crls, own = w.run(lambda c: (
         *verification_inputs(c.pki, c.repos), sm2_verification_anchors(c.pki, c.repos),
-        c.pki.sm2_revocation_lists()))
+        available_sm2_revocation_lists(c.pki, c.repos), own_issuers(c.repos)))
     pool, timeout = verifier_pool(w)
     report = pool.verify(Job.of(data, filename, roots, test_roots, crls, sm2_anchors,
-                                sm2_crls), timeout)
+                                sm2_crls, own_issuers=own), timeout)
     match = w.run(lambda c: registry_match(c.repos, data))
     if w.settings.audit_verifications:
         w.run(lambda c: c.audit.record(

@@ -22,6 +22,7 @@ from openseal.core.governance.requests import RequestForm, create_request
 from openseal.core.governance.roles import APPROVER, CUSTODIAN, ROLE_NAMES, SEAL_USER
 from openseal.core.identity.service import create_organization
 from openseal.core.pki.issuance import certificate_to_pem
+from openseal.core.pki.own_cas import own_issuers
 from openseal.core.records import OrganizationRecord, SealRecord
 from openseal.core.seals.service import SealOrder, create_seal
 from openseal.core.signing.pdf import SealRequest
@@ -75,9 +76,10 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
             roots = out / "openseal-roots.pem"
             write_atomically(roots, "".join(
                 certificate_to_pem(r) for r in w.run(lambda c: c.pki.trust_anchors())).encode())
-            anchors, crls = w.run(lambda c: (c.pki.trust_anchors(), c.pki.revocation_lists()))
+            anchors, crls, own = w.run(lambda c: (c.pki.trust_anchors(),
+                                                  c.pki.revocation_lists(), own_issuers(c.repos)))
             report = verify_pdf(sealed.read_bytes(), anchors, filename=str(sealed),
-                                policy=local_revocation_policy(crls))
+                                policy=local_revocation_policy(crls, own_issuers=own))
             _print_result(out, sealed, roots, report.summary(lang()))
             _print_admins(admins, w.settings.home, host, port, serve)
         if serve:

@@ -14,6 +14,7 @@ from openseal.bootstrap import Context, Refusal, Wiring
 from openseal.core.accounts.principal import Principal
 from openseal.core.governance.tickets import ticket_not_found
 from openseal.core.pki.anchors import sm2_verification_anchors, verification_inputs
+from openseal.core.pki.own_cas import available_sm2_revocation_lists, own_issuers
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.pki.sm2_x509 import public_point
 from openseal.core.registry.issued import registry_match
@@ -203,13 +204,14 @@ def _verify_files(wiring: Callable[[], Wiring], files: list[Path], trust: list[P
     roots = [cert for cert in given if not _is_sm2(cert)]
     own_sm2, sm2_crls = _own_sm2_roots(wiring)
     sm2_roots = [cert.dump() for cert in given if _is_sm2(cert)] + own_sm2
-    own, test_roots, crls = _own_roots(wiring)
+    own, test_roots, crls, issuers = _own_roots(wiring)
     language = report_lang or lang()
     for n, file in enumerate(files):
         data = read_input(file)
         report = verify_document(data, trust_roots=roots + own, filename=str(file),
-                                 policy=local_revocation_policy(crls), test_roots=test_roots,
-                                 now=now, sm2_anchors=sm2_roots, sm2_crls=sm2_crls)
+                                 policy=local_revocation_policy(crls, own_issuers=issuers),
+                                 test_roots=test_roots, now=now, sm2_anchors=sm2_roots,
+                                 sm2_crls=sm2_crls)
         _record_verification(wiring, report.to_dict())
         if report_pdf is not None:
             _write_report_pdf(wiring, report, data, report_pdf, language)
@@ -322,17 +324,18 @@ def _own_sm2_roots(wiring: Callable[[], Wiring]) -> tuple[list[bytes], list[byte
     try:
         w.require_schema()
         return w.run(lambda c: (sm2_verification_anchors(c.pki, c.repos),
-                                c.pki.sm2_revocation_lists()))
+                                available_sm2_revocation_lists(c.pki, c.repos)))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
         return [], []
 
 
-def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list, list]:  # type: ignore[type-arg]
-    """This instance's trust anchors, sandbox (test) anchors and CRLs (its own seals are
-    checked with revocation required), when there is an initialised instance here."""
+def _own_roots(wiring: Callable[[], Wiring]) -> tuple[list, list, list, list]:  # type: ignore[type-arg]
+    """This instance's trust anchors, sandbox (test) anchors, CRLs and CA certificates (its
+    own seals are checked with revocation required), when there is an initialised
+    instance here."""
     w = wiring()
     try:
         w.require_schema()
-        return w.run(lambda c: verification_inputs(c.pki, c.repos))
+        return w.run(lambda c: (*verification_inputs(c.pki, c.repos), own_issuers(c.repos)))
     except Exception:  # noqa: BLE001 - verifying needs no instance of one's own
-        return [], [], []
+        return [], [], [], []

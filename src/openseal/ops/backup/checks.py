@@ -19,6 +19,7 @@ from openseal.bootstrap import Wiring
 from openseal.core.audit import Checkpoint
 from openseal.core.audit.checkpointing import tree_root
 from openseal.core.pki.anchors import sm2_verification_anchors, verification_inputs
+from openseal.core.pki.own_cas import own_issuers
 from openseal.core.registry.issued import ISSUED, registry_match
 from openseal.core.verification import verify_document
 from openseal.core.verification.policy import local_revocation_policy
@@ -126,11 +127,13 @@ def _samples(w: Wiring, samples: Sequence[Path]) -> str:
     if not samples:
         return "no sealed documents given to re-verify (--sample)"
     anchors, test_roots, crls = w.run(lambda c: verification_inputs(c.pki, c.repos))
+    ours = w.run(lambda c: own_issuers(c.repos))
     sm2 = w.run(lambda c: sm2_verification_anchors(c.pki, c.repos))
     for path in samples:
         data = path.read_bytes()
         report = verify_document(data, trust_roots=anchors, filename=str(path),
-                                 policy=local_revocation_policy(crls), test_roots=test_roots,
+                                 policy=local_revocation_policy(crls, own_issuers=ours),
+                                 test_roots=test_roots,
                                  sm2_anchors=sm2)
         match = w.run(lambda c, d=data: registry_match(c.repos, d))  # type: ignore[misc]
         if report.verdict != "VALID" or match.status != ISSUED:

@@ -15,8 +15,8 @@ from openseal.bootstrap import Context, Wiring
 from openseal.core.pki.tsa import InProcessTimeStamper
 from openseal.core.signing.archive import archive_state, renew
 from openseal.core.signing.ltv import validation_context
-from openseal.errors import InvalidInput, OpenSealError
-from openseal.ops.staged_files import write_atomically
+from openseal.errors import OpenSealError
+from openseal.ops.staged_files import read_input, write_atomically
 
 RESULTS = ("renewed", "due", "current", "unsigned", "failed")
 
@@ -31,7 +31,7 @@ def refresh_folder(w: Wiring, folder: Path, margin: timedelta, dry_run: bool = F
 
 def refresh_file(w: Wiring, path: Path, margin: timedelta, dry_run: bool) -> dict[str, Any]:
     try:
-        pdf = _read(path)
+        pdf = read_input(path)
         state = archive_state(pdf)
         if not state.signed:
             return {"file": str(path), "result": "unsigned"}
@@ -45,14 +45,6 @@ def refresh_file(w: Wiring, path: Path, margin: timedelta, dry_run: bool) -> dic
                 "sha256": hashlib.sha256(renewed).hexdigest()}
     except OpenSealError as exc:
         return {"file": str(path), "result": "failed", "error": exc.code}
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput("FILE_UNREADABLE", f"无法读取文件 {path}：{exc.strerror}",
-                           f"Cannot read {path}: {exc.strerror}", field="file") from None
 
 
 def _renewed(c: Context, path: Path, pdf: bytes) -> bytes:

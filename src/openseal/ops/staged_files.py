@@ -1,5 +1,6 @@
 """Files that appear whole or not at all: temporary file beside the target, fsync, then
-rename (the CLI's outputs, the archive job's renewed PDFs)."""
+rename (the CLI's outputs, the archive job's renewed PDFs); and input files read with a
+clear error."""
 
 from __future__ import annotations
 
@@ -43,3 +44,11 @@ def write_atomically(path: Path, data: bytes) -> None:
         staged.publish()
     finally:
         staged.discard()
+
+
+def read_input(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("FILE_UNREADABLE", f"无法读取文件 {path}：{exc.strerror}",
+                           f"Cannot read {path}: {exc.strerror}", field="file") from None

@@ -269,17 +269,18 @@ def _library(path: str) -> Any:
     must not use the parent's initialisation (PKCS#11 v2.40 §6.7.7), so it starts again."""
     try:
         lib = pkcs11.lib(path)
-        if _initialised_in.setdefault(path, os.getpid()) != os.getpid():
-            lib.reinitialize()
-            _initialised_in[path] = os.getpid()
-        return lib
-    except p11.PKCS11Error as exc:
-        raise _token_error(exc) from None
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, p11.PKCS11Error) as exc:
         raise Unavailable("PKCS11_LIBRARY", f"无法加载 PKCS#11 库 {path}（检查 "
                           "OPENSEAL_PKCS11_LIBRARY）",
                           f"Cannot load the PKCS#11 library {path} (check "
                           f"OPENSEAL_PKCS11_LIBRARY): {type(exc).__name__}") from None
+    if _initialised_in.setdefault(path, os.getpid()) != os.getpid():
+        try:
+            lib.reinitialize()
+        except p11.PKCS11Error as exc:
+            raise _token_error(exc) from None
+        _initialised_in[path] = os.getpid()
+    return lib
 
 
 def _generate(session: Any, label: str, algorithm: str) -> Any:

@@ -21,6 +21,7 @@ from openseal.errors import (
     PermissionDenied,
     Unavailable,
 )
+from openseal.ops.staged_files import read_input as read_input  # the CLI's input reader
 
 # The one error -> exit code table of the CLI.
 EXIT_CODES: dict[type[OpenSealError], int] = {
@@ -92,9 +93,3 @@ def _fail(payload: dict[str, Any], message: str, code: int, as_json: bool) -> No
     raise typer.Exit(code)
 
 
-def read_input(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput("FILE_UNREADABLE", f"无法读取文件 {path}：{exc.strerror}",
-                           f"Cannot read {path}: {exc.strerror}", field="file") from None

@@ -18,7 +18,6 @@ from openseal.core.pki.own_cas import available_sm2_revocation_lists, own_issuer
 from openseal.core.pki.pem import load_pem_certificates
 from openseal.core.pki.sm2_x509 import public_point
 from openseal.core.registry.issued import registry_match
-from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf
 from openseal.core.seals.service import find_seal
 from openseal.core.signing.cross_page import cross_page
 from openseal.core.signing.ofd_service import is_ofd_upload
@@ -295,6 +294,9 @@ def _write_report_pdf(wiring: Callable[[], Wiring], report: VerificationReport, 
                       out: Path, language: str) -> None:
     """The report as a PDF signed by this instance's report key; ``out`` appears only once
     it is complete."""
+    from openseal.core.reports import LANGS, FetchedReportKey, signed_report_pdf  # reportlab:
+    # loaded only by the commands that draw a report (CLI start-up stays short)
+
     if language not in LANGS:
         raise InvalidInput("LANG_UNSUPPORTED", "--lang 只能是 zh 或 en",
                            "--lang must be zh or en", field="lang")

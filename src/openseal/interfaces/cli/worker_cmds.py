@@ -1,5 +1,6 @@
 """openseal worker: run background jobs without serving HTTP (PostgreSQL), and
-openseal jobs run NAME: run one job now, in this process (cron or by hand)."""
+openseal jobs run NAME: run one job now, in this process (cron or by hand). The queue's
+modules (procrastinate, the backup code) are imported by these commands only."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ from openseal.bootstrap import Wiring
 from openseal.core.signing.service import SealerCache
 from openseal.errors import InvalidInput
 from openseal.interfaces.cli.output import emit, translated_errors
-from openseal.ops.jobs.catalogue import JobEnv, catalogue, run_job
-from openseal.ops.jobs.postgres import PostgresQueue
-from openseal.ops.jobs.queue import job_queue
 from openseal.ops.logs import configure_logging
 
 
@@ -23,6 +21,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     def worker(concurrency: int = typer.Option(2, min=1, help="Jobs run at once")) -> None:
         """Run background jobs (batch sealing, CRLs, archive timestamps, checkpoints,
         backups) until stopped. PostgreSQL only: on SQLite `openseal serve` runs them."""
+        from openseal.ops.jobs.postgres import PostgresQueue
+        from openseal.ops.jobs.queue import job_queue
+
         configure_logging()
         with translated_errors(False):
             w = wiring()
@@ -43,6 +44,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     @jobs.command("list")
     def list_jobs(as_json: bool = typer.Option(False, "--json")) -> None:
         """The background jobs and when each runs by itself."""
+        from openseal.ops.jobs.catalogue import catalogue
+
         with translated_errors(as_json):
             found = [{"name": j.name, "cron": j.cron, "about": (j.run.__doc__ or "").split(
                 "\n")[0]} for j in catalogue(wiring().settings).values()]
@@ -54,6 +57,8 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
     def run(name: str = typer.Argument(..., help="A job name from `openseal jobs list`"),
             as_json: bool = typer.Option(False, "--json")) -> None:
         """Run one job now in this process and print its summary."""
+        from openseal.ops.jobs.catalogue import JobEnv, catalogue, run_job
+
         with translated_errors(as_json):
             w = wiring()
             w.require_schema()

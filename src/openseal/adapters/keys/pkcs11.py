@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -116,13 +117,15 @@ class Pkcs11KeyStore:
         digest = _checked_digest(digest_algorithm)
         label = _checked_label(key_id)
         with self._lock:
-            try:
-                return bytes(self._with_key(label, lambda key: _sign(key, data, digest)))
-            except Unavailable as exc:
-                if exc.fields.get("reason") not in _TRANSIENT:
-                    raise
-            self._session = None  # once more, on a session opened afresh
-            return bytes(self._with_key(label, lambda key: _sign(key, data, digest)))
+            for pause in (*_TRANSIENT_PAUSES, None):
+                try:
+                    return bytes(self._with_key(label, lambda key: _sign(key, data, digest)))
+                except Unavailable as exc:
+                    if pause is None or exc.fields.get("reason") not in _TRANSIENT:
+                        raise
+                self._session = None  # again, on a session opened afresh
+                time.sleep(pause)
+            raise AssertionError("unreachable")
 
     def signature_algorithm(self, key_id: str, digest_algorithm: str) -> str:
         digest = _checked_digest(digest_algorithm)
@@ -261,6 +264,7 @@ class Pkcs11KeyStore:
 #: Token errors worth one more try on a fresh session (SoftHSM2 answers CKR_GENERAL_ERROR now
 #: and then when several processes use one token at once; a real HSM after a failover).
 _TRANSIENT = ("GeneralError", "DeviceError", "SessionClosed", "SessionHandleInvalid")
+_TRANSIENT_PAUSES = (0.05, 0.2, 0.8)  # seconds before each retry of a signature
 _initialised_in: dict[str, int] = {}  # library path -> the process that initialised it
 
 

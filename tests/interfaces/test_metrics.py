@@ -12,7 +12,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from openseal.bootstrap import Wiring
+from openseal.core.signing.service import SealerCache
 from openseal.ops.backup import create_backup
+from openseal.ops.jobs.catalogue import JobEnv, catalogue, run_job
 from tests.support.api import World, make_world
 from tests.support.approvals import seal_with
 from tests.support.pdfs import reportlab_pdf
@@ -136,6 +139,23 @@ def test_ocsp_answers_are_counted_by_status(world: World) -> None:
     for status in ("good", "malformed_request"):
         assert value(after, "openseal_ocsp_responses_total", status=status) == \
             value(before, "openseal_ocsp_responses_total", status=status) + 1
+
+
+def test_a_background_job_run_is_counted_by_outcome(world: World) -> None:
+    jobs = catalogue(world.wiring.settings)
+    env = JobEnv(world.wiring, SealerCache())
+    before = scrape(world.client())
+    assert run_job(jobs["crl.refresh"], env)["crls"] >= 2
+    blocked = world.wiring.settings.home / "not-a-folder"
+    blocked.write_text("a file where the backup folder should be")
+    broken = JobEnv(Wiring(world.wiring.settings.model_copy(update={"backup_dir": blocked})),
+                    SealerCache())
+    with pytest.raises(OSError):
+        run_job(jobs["backup"], broken)
+    after = scrape(world.client())
+    for job, outcome in (("crl.refresh", "done"), ("backup", "failed")):
+        assert value(after, "openseal_jobs_total", job=job, outcome=outcome) == \
+            value(before, "openseal_jobs_total", job=job, outcome=outcome) + 1
 
 
 def test_the_grafana_dashboard_asks_only_for_metrics_that_exist(world: World) -> None:

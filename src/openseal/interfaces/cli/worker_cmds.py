@@ -47,8 +47,9 @@ def register(app: typer.Typer, wiring: Callable[[], Wiring]) -> None:
         from openseal.ops.jobs.catalogue import catalogue
 
         with translated_errors(as_json):
-            found = [{"name": j.name, "cron": j.cron, "about": (j.run.__doc__ or "").split(
-                "\n")[0]} for j in catalogue(wiring().settings).values()]
+            found = [{"name": j.name, "cron": j.cron,
+                      "about": " ".join((j.run.__doc__ or "").split("\n\n")[0].split())}
+                     for j in catalogue(wiring().settings).values()]
             emit({"jobs": found}, as_json, lambda: typer.echo("\n".join(
                 f"{j['name']:<18} {j['cron'] or 'on demand':<16} {j['about']}"
                 for j in found)))

@@ -52,6 +52,7 @@ class Job:
 
 def seal_batches(env: JobEnv) -> dict[str, Any]:
     """Seal every unclaimed document of every batch job (and documents whose worker died).
+
     While other workers hold claims, ``again_in``: look again then (a claim of a dead
     worker is taken once it is stale)."""
     stale = timedelta(seconds=env.wiring.settings.job_stale_seconds)
@@ -80,7 +81,7 @@ def refresh_crls(env: JobEnv) -> dict[str, Any]:
 
 
 def renew_archive(env: JobEnv) -> dict[str, Any]:
-    """``openseal archive refresh`` over OPENSEAL_ARCHIVE_DIR (nothing when unset)."""
+    """`openseal archive refresh` over OPENSEAL_ARCHIVE_DIR (nothing when unset)."""
     folder = env.wiring.settings.archive_dir
     if folder is None or not folder.is_dir():
         return {"skipped": "OPENSEAL_ARCHIVE_DIR"}
